@@ -1,0 +1,3 @@
+from jobshots.cli import main
+
+main()

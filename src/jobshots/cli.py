@@ -1,0 +1,193 @@
+"""The `jobshots` command: serve, migrate, and administer companies, keys and jobs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+
+from jobshots.config import Settings, get_settings
+from jobshots.core.apikeys import service as apikeys
+from jobshots.core.companies import service as companies
+from jobshots.core.context import Context, build_context
+from jobshots.core.errors import CoreError
+from jobshots.core.users import service as users
+
+app = typer.Typer(help="Jobshots: job-site photo documentation server.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+company_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+job_app = typer.Typer(help="Jobs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(company_app, name="company")
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(job_app, name="job")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            typer.echo(f"configuration error: {error['msg']}", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _context() -> Context:
+    return build_context(_settings())
+
+
+def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
+    typer.echo(json.dumps(data) if as_json else text)
+
+
+def _fail(exc: CoreError) -> typer.Exit:
+    typer.echo(f"error: {exc.message}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve every API, the web app and the file downloads."""
+    import uvicorn
+
+    settings = _settings()
+    typer.echo(f"Jobshots listening on http://{host}:{port} (public URL {settings.base_url})")
+    uvicorn.run(
+        "jobshots.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=settings.trust_proxy_headers,
+        log_level="info",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration."""
+    from jobshots.db.migrate import upgrade
+
+    upgrade(_settings().database_url)
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo() -> None:
+    """Create the demo company with sample jobs and photos if the database is empty."""
+    from jobshots.demo import ensure_demo
+
+    ctx = _context()
+    try:
+        result = ensure_demo(ctx)
+    finally:
+        ctx.close()
+    state = "created" if result.created else "already present"
+    typer.echo(f"Demo company {result.company_name!r} {state}.")
+    typer.echo(f"  Open:    {ctx.settings.base_url}/docs")
+    typer.echo(f"  API key: {result.api_key}")
+    typer.echo(
+        f"  Try:     curl -H 'Authorization: Bearer {result.api_key}' "
+        f"{ctx.settings.base_url}/api/v1/jobs/{result.job_uuid}/photos"
+    )
+
+
+@company_app.command("create")
+def company_create(
+    name: str,
+    owner_email: Annotated[str, typer.Option("--owner-email", help="The owner's e-mail.")],
+    owner_name: Annotated[str, typer.Option("--owner-name")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create a company and its owner; print the owner's API key once."""
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            made = companies.create(uow, name, owner_email, owner_name)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    data = {
+        "company_id": made.company.id,
+        "company_uuid": str(made.company.uuid),
+        "owner_id": made.owner.id,
+        "api_key": made.api_key,
+    }
+    _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+@apikey_app.command("create")
+def apikey_create(
+    company: Annotated[str, typer.Option("--company", help="Company id or UUID.")],
+    email: Annotated[str, typer.Option("--email", help="The key's user.")],
+    name: Annotated[str, typer.Option("--name")] = "",
+    allow_ip: Annotated[list[str] | None, typer.Option("--allow-ip", help="CIDR range")] = None,
+    permission: Annotated[
+        list[str] | None, typer.Option("--permission", help="Narrow the key to these")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Issue an API key for a user; the key is printed once and never again."""
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            owner = companies.get(uow, company)
+            user = users.require_by_email(uow, owner.id, email)
+            issued = apikeys.issue(
+                uow, user, name=name, allowed_ips=allow_ip, key_permissions=permission
+            )
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    _emit(as_json, {"api_key": issued.secret, "prefix": issued.prefix}, issued.secret)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(prefix: str) -> None:
+    """Revoke a key by its prefix (the 12 characters after `jsk_`)."""
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            apikeys.revoke(uow, prefix)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    typer.echo(f"revoked {prefix}")
+
+
+@job_app.command("create")
+def job_create(
+    title: str,
+    company: Annotated[str, typer.Option("--company", help="Company id or UUID.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a job in a company, as its owner."""
+    from jobshots.core.jobs import service as jobs
+
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            owner_company = companies.get(uow, company)
+            principal = users.acting_as(users.owner_of(uow, owner_company.id))
+            job = jobs.create(uow, principal, title)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    data = {"job_id": job.id, "job_uuid": str(job.uuid), "reference": job.reference}
+    _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+def main() -> None:
+    """Entry point of the `jobshots` script."""
+    app()

@@ -1,0 +1,86 @@
+"""Settings read once from JOBSHOTS_* environment variables."""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-secret-key-change-me"
+# 32 zero bytes, base64: only ever accepted in development mode.
+DEV_ENCRYPTION_KEY = base64.b64encode(bytes(32)).decode()
+
+
+class Settings(BaseSettings):
+    """Everything the server and the CLI need to know about their environment."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBSHOTS_", extra="ignore")
+
+    dev: bool = Field(default=False, description="Development mode: allows default secrets.")
+    database_url: str = "sqlite:///./data/jobshots.db"
+    storage_url: str = "file://./data/media"
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = DEV_SECRET_KEY
+    encryption_key: str = DEV_ENCRYPTION_KEY
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    file_url_ttl_seconds: int = Field(default=3600, gt=0)
+    trust_proxy_headers: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("storage_url")
+    @classmethod
+    def _known_storage(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme not in ("file", "s3"):
+            raise ValueError("storage_url must start with file:// or s3://")
+        return value
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _key_is_32_bytes(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except ValueError as exc:
+            raise ValueError("encryption_key must be base64") from exc
+        if len(raw) != 32:
+            raise ValueError("encryption_key must decode to exactly 32 bytes")
+        return value
+
+    @model_validator(mode="after")
+    def _no_default_secrets_in_production(self) -> Settings:
+        if not self.dev:
+            if self.secret_key == DEV_SECRET_KEY:
+                raise ValueError("set JOBSHOTS_SECRET_KEY (or JOBSHOTS_DEV=1 for development)")
+            if self.encryption_key == DEV_ENCRYPTION_KEY:
+                raise ValueError("set JOBSHOTS_ENCRYPTION_KEY (or JOBSHOTS_DEV=1 for development)")
+        return self
+
+    @property
+    def encryption_key_bytes(self) -> bytes:
+        """The field-encryption key as raw bytes."""
+        return base64.b64decode(self.encryption_key)
+
+    @property
+    def storage_scheme(self) -> str:
+        """`file` or `s3`."""
+        return urlsplit(self.storage_url).scheme
+
+    def s3_options(self) -> dict[str, str]:
+        """Bucket and client options of an s3:// storage URL."""
+        parts = urlsplit(self.storage_url)
+        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+        options["bucket"] = parts.netloc
+        return options
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Apikeys of the core domain."""

@@ -1,0 +1,88 @@
+"""Creating companies and their owners."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from jobshots.core import audit
+from jobshots.core.apikeys import service as apikeys
+from jobshots.core.companies import defaults
+from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.ids import parse_uuid
+from jobshots.core.uow import UnitOfWork
+from jobshots.core.users import service as users
+from jobshots.db.models import (
+    Company,
+    DocumentCategory,
+    JobPriority,
+    JobStatus,
+    JobType,
+    PaymentStatus,
+    TimeRange,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class NewCompany:
+    """A company just created, its owner, and the owner's first API key."""
+
+    company: Company
+    owner: User
+    api_key: str
+
+
+def create(uow: UnitOfWork, name: str, owner_email: str, owner_name: str = "") -> NewCompany:
+    """Create a company with default reference data, its owner and an owner API key."""
+    name = name.strip()
+    if not name:
+        raise Invalid.field("name", "must be provided")
+    company = Company(name=name)
+    uow.session.add(company)
+    uow.session.flush()
+    _seed_reference_data(uow, company)
+    first, _, last = owner_name.strip().partition(" ")
+    owner = users.create(uow, company, owner_email, role="owner", first_name=first, last_name=last)
+    key = apikeys.issue(uow, owner, name="owner")
+    audit.record(uow, None, "company.created", "company", company.uuid, company_id=company.id)
+    return NewCompany(company=company, owner=owner, api_key=key.secret)
+
+
+def get(uow: UnitOfWork, company_ref: str) -> Company:
+    """A company by integer id or UUID."""
+    if company_ref.isdigit():
+        query = select(Company).where(Company.id == int(company_ref))
+    else:
+        query = select(Company).where(Company.uuid == parse_uuid(company_ref, "company"))
+    company = uow.session.scalars(query).one_or_none()
+    if company is None:
+        raise NotFound("no such company")
+    return company
+
+
+def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
+    add = uow.session.add_all
+    add(
+        JobStatus(company_id=company.id, code=code, name=label, is_closed=closed,
+                  requires_approval=gate, sort_order=i)
+        for i, (code, label, closed, gate) in enumerate(defaults.STATUSES)
+    )  # fmt: skip
+    add(
+        JobPriority(company_id=company.id, name=label, sla_hours=hours, sort_order=i)
+        for i, (label, hours) in enumerate(defaults.PRIORITIES)
+    )
+    add(JobType(company_id=company.id, name=n, sort_order=i) for i, n in enumerate(defaults.TYPES))
+    add(
+        PaymentStatus(company_id=company.id, name=n, sort_order=i)
+        for i, n in enumerate(defaults.PAYMENT_STATUSES)
+    )
+    add(
+        TimeRange(company_id=company.id, name=n, starts_at=a, ends_at=b, sort_order=i)
+        for i, (n, a, b) in enumerate(defaults.TIME_RANGES)
+    )
+    add(
+        DocumentCategory(company_id=company.id, name=n, sort_order=i)
+        for i, n in enumerate(defaults.DOCUMENT_CATEGORIES)
+    )

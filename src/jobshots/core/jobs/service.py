@@ -1,0 +1,71 @@
+"""Jobs: creating, finding and listing them within the caller's company."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from jobshots.core import audit, permissions
+from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.ids import parse_uuid
+from jobshots.core.jobs import repository
+from jobshots.core.pagination import Page
+from jobshots.core.principal import Principal
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import Company, Job, JobStatus
+
+TITLE_MAX = 200
+
+
+def create(uow: UnitOfWork, principal: Principal, title: str, description: str = "") -> Job:
+    """Open a new job in the caller's company with the company's defaults."""
+    principal.require(permissions.JOBS_MANAGE)
+    title = title.strip()
+    if not title:
+        raise Invalid.field("title", "must be provided")
+    if len(title) > TITLE_MAX:
+        raise Invalid.field("title", f"must be at most {TITLE_MAX} characters")
+    company = uow.session.get_one(Company, principal.company_id)
+    job = Job(
+        company_id=company.id,
+        title=title,
+        description=description,
+        reference=f"tmp-{uuid.uuid4().hex}",
+        vat_rate=company.vat_rate,
+        status_id=_initial_status_id(uow, company.id),
+        created_by_id=principal.user_id,
+    )
+    uow.session.add(job)
+    uow.session.flush()
+    # The integer id is unique already; the reference only makes it readable.
+    job.reference = f"J{job.id:06d}"
+    audit.record(uow, principal, "job.created", "job", job.uuid, job_id=job.id)
+    return job
+
+
+def get(uow: UnitOfWork, principal: Principal, job_uuid: str | uuid.UUID) -> Job:
+    """The caller's job; another company's job is NotFound, exactly like a missing one."""
+    job = repository.by_uuid(uow.session, principal.company_id, parse_uuid(job_uuid, "job"))
+    if job is None:
+        raise NotFound("job not found")
+    return job
+
+
+def list_page(uow: UnitOfWork, principal: Principal, page: int, per_page: int) -> Page[Job]:
+    """A page of the caller's jobs, newest first."""
+    principal.require(permissions.JOBS_LIST)
+    items, total = repository.page(
+        uow.session, principal.company_id, (page - 1) * per_page, per_page
+    )
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _initial_status_id(uow: UnitOfWork, company_id: int) -> int | None:
+    query = (
+        select(JobStatus.id)
+        .where(JobStatus.company_id == company_id)
+        .order_by(JobStatus.sort_order)
+        .limit(1)
+    )
+    return uow.session.scalar(query)

@@ -1,0 +1,1 @@
+"""Database: engine, session factory, and the ORM models."""

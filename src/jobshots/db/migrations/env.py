@@ -1,0 +1,36 @@
+"""Alembic environment: the same migrations for SQLite (batch mode) and PostgreSQL."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+from jobshots.config import get_settings
+from jobshots.db.base import Base
+from jobshots.db.engine import make_engine
+from jobshots.db import models  # noqa: F401  (registers every table)
+
+config = context.config
+
+
+def run_migrations(connection: Connection) -> None:
+    """Run with batch mode on SQLite, which cannot ALTER most things in place."""
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    run_migrations(connection)
+else:
+    url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        run_migrations(conn)
+    engine.dispose()

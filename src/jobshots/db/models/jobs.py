@@ -1,0 +1,135 @@
+"""Jobs: the property-maintenance job model every dialect shares."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobshots.db.base import Base, Entity, Timestamped
+from jobshots.db.models.companies import User
+from jobshots.db.models.reference import Tenant
+from jobshots.db.types import UTCDateTime
+
+job_tenants = Table(
+    "job_tenants",
+    Base.metadata,
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Job(Entity, Timestamped):
+    """A piece of work at a property, from report to completion."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("company_id", "reference"),)
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    reference: Mapped[str] = mapped_column(String(40))
+    status_id: Mapped[int | None] = mapped_column(ForeignKey("job_statuses.id"))
+    priority_id: Mapped[int | None] = mapped_column(ForeignKey("job_priorities.id"))
+    type_id: Mapped[int | None] = mapped_column(ForeignKey("job_types.id"))
+    payment_status_id: Mapped[int | None] = mapped_column(ForeignKey("payment_statuses.id"))
+    time_range_id: Mapped[int | None] = mapped_column(ForeignKey("time_ranges.id"))
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("property_addresses.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    contractor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Client-facing budget is VAT-inclusive; the contractor budget is what we pay out.
+    budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    contractor_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    completion_date: Mapped[date | None] = mapped_column(Date)
+    # Personal data, encrypted at rest with the server's field key (SecretBox).
+    access_details_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    private_contact_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    private_contact_email_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    works_order_ref: Mapped[str] = mapped_column(String(80), default="")
+    invoice_number: Mapped[str] = mapped_column(String(80), default="")
+    report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    is_recalled: Mapped[bool] = mapped_column(default=False)
+    awaiting_approval: Mapped[bool] = mapped_column(default=False)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    tenants: Mapped[list[Tenant]] = relationship(secondary=job_tenants)
+
+
+class JobMessage(Entity):
+    """A chat message on a job's timeline (photos join the timeline as a view, not a copy)."""
+
+    __tablename__ = "job_messages"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    author: Mapped[User | None] = relationship()
+
+
+class CaseNote(Entity, Timestamped):
+    """An internal note on a job; its text is encrypted at rest."""
+
+    __tablename__ = "case_notes"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    is_pinned: Mapped[bool] = mapped_column(default=False)
+    send_email: Mapped[bool] = mapped_column(default=False)
+    # Threading of e-mailed notes: replies carry this Message-ID back.
+    email_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("case_notes.id"))
+
+
+class Document(Entity, Timestamped):
+    """A file attached to a job (invoice, certificate, report)."""
+
+    __tablename__ = "documents"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    case_note_id: Mapped[int | None] = mapped_column(ForeignKey("case_notes.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("document_categories.id"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_size: Mapped[int] = mapped_column()
+    mime_type: Mapped[str] = mapped_column(String(100))
+    checksum_sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(500), unique=True)
+
+
+LINE_ITEM_KINDS = ("inspection", "estimate", "supplemental", "change_order")
+
+
+class LineItem(Entity, Timestamped):
+    """A priced or inspected item of work on a job."""
+
+    __tablename__ = "line_items"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    quantity: Mapped[Decimal] = mapped_column(Numeric(12, 3), default=Decimal(1))
+    unit_price: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))

@@ -1,0 +1,118 @@
+"""Photos and videos, and the renditions made from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from jobshots.db.base import Entity, Timestamped
+from jobshots.db.models.companies import User
+from jobshots.db.types import JSONType, UTCDateTime
+
+PHOTO_TYPES = ("before", "during", "after", "other")
+# pending: record made, bytes not yet received (presigned flow).
+# uploaded: bytes received. stored: original durable in storage.
+# processed: renditions made. failed: processing gave up (see failure_reason).
+STATES = ("pending", "uploaded", "stored", "processed", "failed")
+TAKEN_AT_SOURCES = ("exif", "client", "upload")
+
+
+class Photo(Entity, Timestamped):
+    """A photo or video taken on a job, with everything known about it."""
+
+    __tablename__ = "photos"
+    __table_args__ = (
+        UniqueConstraint("company_id", "client_key"),
+        Index("ix_photos_job_listing", "job_id", "deleted_at", "created_at"),
+    )
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    # Nullable: a photo can be unlinked from its job and still be kept as evidence.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(150), default="")
+    description: Mapped[str | None] = mapped_column(Text)
+    photo_type: Mapped[str] = mapped_column(String(10), default="other")
+    is_video: Mapped[bool] = mapped_column(default=False)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    mime_type: Mapped[str | None] = mapped_column(String(100))
+    checksum_sha256: Mapped[str | None] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(500), unique=True)
+    width: Mapped[int | None] = mapped_column()
+    height: Mapped[int | None] = mapped_column()
+    orientation: Mapped[int | None] = mapped_column()
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    taken_at_source: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    altitude: Mapped[float | None] = mapped_column(Float)
+    exif: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    client_exif: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    related_to: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Client-chosen id (Fulcrum access_key, offline id) that makes retries idempotent.
+    client_key: Mapped[str | None] = mapped_column(String(100))
+    form_id: Mapped[str | None] = mapped_column(String(100))
+    inspection_line_item_id: Mapped[int | None] = mapped_column(ForeignKey("line_items.id"))
+    estimate_line_item_id: Mapped[int | None] = mapped_column(ForeignKey("line_items.id"))
+    supplemental_line_item_id: Mapped[int | None] = mapped_column(ForeignKey("line_items.id"))
+    change_order_line_item_id: Mapped[int | None] = mapped_column(ForeignKey("line_items.id"))
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    failure_reason: Mapped[str | None] = mapped_column(Text)
+    processing_attempts: Mapped[int] = mapped_column(default=0)
+    stored_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    customer_email_sent: Mapped[bool] = mapped_column(default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id], lazy="joined")
+    renditions: Mapped[list[Rendition]] = relationship(
+        back_populates="photo", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def uploaded(self) -> bool:
+        """The bytes have been received."""
+        return self.state != "pending"
+
+    @property
+    def stored(self) -> bool:
+        """The original is durable and can be downloaded."""
+        return self.state in ("stored", "processed", "failed")
+
+    @property
+    def processed(self) -> bool:
+        """The renditions are ready."""
+        return self.state == "processed"
+
+    def rendition(self, kind: str) -> Rendition | None:
+        """The rendition of that kind, if made."""
+        return next((r for r in self.renditions if r.kind == kind), None)
+
+
+RENDITION_KINDS = ("thumbnail", "large", "video_720p", "video_360p")
+
+
+class Rendition(Entity):
+    """A derived file: a resized JPEG or a video playback variant."""
+
+    __tablename__ = "renditions"
+    __table_args__ = (UniqueConstraint("photo_id", "kind"),)
+
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    storage_key: Mapped[str] = mapped_column(String(500), unique=True)
+    mime_type: Mapped[str] = mapped_column(String(100))
+    width: Mapped[int] = mapped_column()
+    height: Mapped[int] = mapped_column()
+    file_size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    photo: Mapped[Photo] = relationship(back_populates="renditions")

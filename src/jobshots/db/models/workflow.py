@@ -1,0 +1,99 @@
+"""Workflow records: recalls, remedials, amendments, approval gates, pins."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jobshots.db.base import Entity
+from jobshots.db.types import JSONType, UTCDateTime
+
+
+class Recall(Entity):
+    """A completed job reopened because the work came back."""
+
+    __tablename__ = "recalls"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(20))  # standard | cancel
+
+
+class RemedialLink(Entity):
+    """A follow-on job created because the original needed more work."""
+
+    __tablename__ = "remedial_links"
+    __table_args__ = (UniqueConstraint("remedial_job_id"),)
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    parent_job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    remedial_job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AmendmentRequest(Entity):
+    """A proposed change to one job field, awaiting a manager's decision."""
+
+    __tablename__ = "amendment_requests"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(60))
+    current_value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    proposed_value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApprovalDecision(Entity):
+    """A manager's sign-off (or refusal) at a job's approval gate."""
+
+    __tablename__ = "approval_decisions"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[str] = mapped_column(String(10))  # approve | reject
+    notes: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JobPin(Entity):
+    """A job a user keeps on their dashboard."""
+
+    __tablename__ = "job_pins"
+    __table_args__ = (UniqueConstraint("user_id", "job_id"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Entity):
+    """Who did what to which thing, and when."""
+
+    __tablename__ = "audit_events"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
+    action: Mapped[str] = mapped_column(String(60))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    entity_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

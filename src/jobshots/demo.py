@@ -1,0 +1,106 @@
+"""The demo company `make run` serves: a few jobs with photos of each type."""
+
+from __future__ import annotations
+
+import io
+import random
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw
+from sqlalchemy import func, select
+
+from jobshots.core.apikeys import service as apikeys
+from jobshots.core.companies import service as companies
+from jobshots.core.context import Context
+from jobshots.core.jobs import service as jobs
+from jobshots.core.photos import service as photos
+from jobshots.core.users import service as users
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import ApiKey, Company, Job, User
+from jobshots.db.types import utcnow
+from jobshots.media.incoming import IncomingFile, Spool
+
+DEMO_COMPANY = "Demo Property Services"
+DEMO_OWNER = "demo@jobshots.example"
+DEMO_KEY_NAME = "make run"
+JOBS = [
+    ("Boiler service - 14 Elm Road", ["before", "after"]),
+    ("Leak investigation - Flat 3, 9 Mill Lane", ["before", "during", "after"]),
+    ("Roof repair - 27 Station Street", ["before", "during"]),
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What `make run` prints."""
+
+    created: bool
+    company_name: str
+    api_key: str
+    job_uuid: str
+
+
+def ensure_demo(ctx: Context) -> DemoResult:
+    """Create the demo if the database is empty; always issue a fresh demo key."""
+    with ctx.uow() as uow:
+        empty = not uow.session.scalar(select(func.count()).select_from(Company))
+        if empty:
+            made = companies.create(uow, DEMO_COMPANY, DEMO_OWNER, "Dana Demo")
+            company, owner = made.company, made.owner
+        else:
+            company = uow.session.scalars(select(Company).order_by(Company.id).limit(1)).one()
+            owner = users.owner_of(uow, company.id)
+        key = _fresh_demo_key(uow, owner)
+        if empty:
+            _sample_jobs(uow, ctx, owner)
+        first_job = uow.session.scalars(
+            select(Job).where(Job.company_id == company.id).order_by(Job.id).limit(1)
+        ).first()
+        return DemoResult(
+            created=empty,
+            company_name=company.name,
+            api_key=key,
+            job_uuid=str(first_job.uuid) if first_job else "<job-uuid>",
+        )
+
+
+def _fresh_demo_key(uow: UnitOfWork, owner: User) -> str:
+    """Revoke the previous run's demo key so keys do not pile up, and issue a new one."""
+    previous = uow.session.scalars(
+        select(ApiKey).where(
+            ApiKey.user_id == owner.id, ApiKey.name == DEMO_KEY_NAME, ApiKey.revoked_at.is_(None)
+        )
+    )
+    for key in previous:
+        key.revoked_at = utcnow()
+    return apikeys.issue(uow, owner, name=DEMO_KEY_NAME).secret
+
+
+def _sample_jobs(uow: UnitOfWork, ctx: Context, owner: User) -> None:
+    principal = users.acting_as(owner)
+    rng = random.Random(7)
+    for title, types in JOBS:
+        job = jobs.create(uow, principal, title)
+        for photo_type in types:
+            incoming = _sample_photo(ctx, f"{photo_type}.jpg", rng)
+            try:
+                photos.upload_to_job(
+                    uow, principal, str(job.uuid), [incoming], photos.PhotoDetails(photo_type)
+                )
+            finally:
+                incoming.discard()
+
+
+def _sample_photo(ctx: Context, name: str, rng: random.Random) -> IncomingFile:
+    image = Image.new("RGB", (1200, 900), tuple(rng.randrange(60, 200) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.randrange(1200), rng.randrange(900)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.rectangle((x, y, x + rng.randrange(40, 300), y + rng.randrange(40, 300)), colour)
+    draw.text((40, 40), name, fill=(255, 255, 255))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    spool = Spool(ctx.storage.staging_dir(), len(buffer.getvalue()), name, "image/jpeg")
+    spool.write(buffer.getvalue())
+    return spool.finish()

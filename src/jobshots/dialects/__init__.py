@@ -1,0 +1,1 @@
+"""The five API dialects, each an adapter over the same core."""

@@ -1,0 +1,54 @@
+"""The CRM dialect's JSON shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobshots.core.pagination import Page
+from jobshots.core.photos import service as photos
+from jobshots.core.times import iso_seconds
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import Photo
+
+
+def photo(uow: UnitOfWork, item: Photo, job_uuid: str) -> dict[str, Any]:
+    """One photo as the seed's Job Photo object, with its embedded user."""
+    uploader = item.uploaded_by
+    return {
+        "uuid": str(item.uuid),
+        "job_uuid": job_uuid,
+        "user_id": str(uploader.uuid) if uploader else None,
+        "photo_url": photos.original_url(uow, item),
+        "photo_type": item.photo_type,
+        "file_name": item.file_name,
+        "file_size": item.file_size,
+        "mime_type": item.mime_type,
+        "taken_at": iso_seconds(item.taken_at),
+        "customer_email_sent": item.customer_email_sent,
+        "created_at": iso_seconds(item.created_at),
+        "updated_at": iso_seconds(item.updated_at),
+        "deleted_at": iso_seconds(item.deleted_at),
+        "user": {
+            "id": str(uploader.uuid),
+            "first_name": uploader.first_name,
+            "last_name": uploader.last_name,
+        }
+        if uploader
+        else None,
+    }
+
+
+def photo_page(uow: UnitOfWork, page: Page[Photo], job_uuid: str) -> dict[str, Any]:
+    """The list envelope with its pagination block."""
+    return {
+        "success": True,
+        "data": {
+            "photos": [photo(uow, item, job_uuid) for item in page.items],
+            "pagination": {
+                "page": page.page,
+                "limit": page.per_page,
+                "total": page.total,
+                "total_pages": page.total_pages,
+            },
+        },
+    }

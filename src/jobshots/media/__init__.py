@@ -1,0 +1,1 @@
+"""Media: recognising, describing and rendering photos and videos."""

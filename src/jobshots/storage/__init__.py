@@ -1,0 +1,1 @@
+"""Storage backends: a local directory or any S3-compatible store."""

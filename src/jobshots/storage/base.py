@@ -1,0 +1,52 @@
+"""The one interface every storage backend implements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+
+class StorageError(Exception):
+    """The store could not do what was asked (unreachable, refused, ...)."""
+
+
+class Storage(Protocol):
+    """Where originals, renditions and documents live, addressed by key."""
+
+    def staging_dir(self) -> Path:
+        """A local directory where incoming uploads are spooled before `put_file`."""
+        ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Move or upload a staged file to `key`; durable when this returns."""
+        ...
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        """Write bytes to `key` atomically; durable when this returns."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable binary stream of the object; raises FileNotFoundError if absent."""
+        ...
+
+    def read_head(self, key: str, length: int) -> bytes:
+        """The first `length` bytes (fewer if the object is shorter)."""
+        ...
+
+    def size(self, key: str) -> int | None:
+        """The object's size in bytes, or None when there is no such object."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; no error when it is already gone."""
+        ...
+
+    def download_url(
+        self, key: str, *, content_type: str, filename: str, expires_in: int
+    ) -> str:
+        """A URL that serves the object as-is to anyone holding it, until it expires."""
+        ...
+
+    def check(self) -> None:
+        """Raise StorageError unless the store is reachable and writable."""
+        ...

@@ -1,0 +1,192 @@
+"""Storage in a local directory, with atomic writes and HMAC-signed download URLs."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import hmac
+import os
+import shutil
+import stat
+import tempfile
+import time
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlencode
+
+from jobshots.storage import keys
+from jobshots.storage.base import StorageError
+
+
+class LocalStorage:
+    """Objects as files under `root`; readers never see a half-written object."""
+
+    def __init__(self, root: Path, *, base_url: str, signing_key: bytes) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self._root = root.resolve()
+        self._staging = self._root / ".staging"
+        self._base_url = base_url.rstrip("/")
+        self._signing_key = signing_key
+
+    @property
+    def root(self) -> Path:
+        """The resolved directory holding every object."""
+        return self._root
+
+    def staging_dir(self) -> Path:
+        """`root/.staging`, on the same filesystem so `put_file` is a rename."""
+        self._staging.mkdir(exist_ok=True)
+        return self._staging
+
+    def path_for(self, key: str) -> Path:
+        """The file behind `key`; ValueError for a key that is unsafe or leaves the root."""
+        if not keys.is_safe(key):
+            raise ValueError(f"unsafe storage key: {key!r}")
+        path = (self._root / key).resolve()
+        if path == self._root or not path.is_relative_to(self._root):
+            raise ValueError(f"storage key resolves outside the root: {key!r}")
+        if path.is_relative_to(self._staging):
+            raise ValueError(f"storage key resolves into staging: {key!r}")
+        return path
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Move a staged file to `key` (fsynced, then renamed into place)."""
+        dest = self.path_for(key)
+        _fsync_file(path)
+        self._make_dirs(dest.parent)
+        try:
+            os.replace(path, dest)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            # Staged on another filesystem: copy next to the root first so the
+            # final step is still an atomic rename.
+            self._copy_in(path, dest)
+            path.unlink()
+        pass
+
+    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
+        """Write bytes to a staging temp file, fsync it, rename it to `key`."""
+        dest = self.path_for(key)
+        tmp = self._write_temp(data)
+        try:
+            self._make_dirs(dest.parent)
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        _fsync_dir(dest.parent)
+
+    def open(self, key: str) -> BinaryIO:
+        """The object's file, open for reading; FileNotFoundError if absent."""
+        return self.path_for(key).open("rb")
+
+    def read_head(self, key: str, length: int) -> bytes:
+        """The first `length` bytes of the object."""
+        with self.open(key) as f:
+            return f.read(max(length, 0))
+
+    def size(self, key: str) -> int | None:
+        """The object's size, or None when there is no such object."""
+        try:
+            st = self.path_for(key).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+    def delete(self, key: str) -> None:
+        """Remove the object; no error when it is already gone."""
+        self.path_for(key).unlink(missing_ok=True)
+
+    def check(self) -> None:
+        """Write, fsync and remove a probe file in staging; StorageError on failure."""
+        try:
+            self._write_temp(b"probe").unlink()
+        except OSError as exc:
+            raise StorageError(f"local storage at {self._root} is not writable: {exc}") from exc
+
+    def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
+        """A `/files/{key}` URL signed with HMAC-SHA256 over key, type, name and expiry."""
+        self.path_for(key)
+        if not _is_header_safe(content_type):
+            raise ValueError(f"content type has control characters: {content_type!r}")
+        exp = str(int(time.time()) + expires_in)
+        query = urlencode(
+            {
+                "ct": content_type,
+                "fn": filename,
+                "exp": exp,
+                "sig": self._sign(key, content_type, filename, exp),
+            }
+        )
+        return f"{self._base_url}/files/{key}?{query}"
+
+    def verify_download(
+        self, key: str, ct: str, fn: str, exp: str, sig: str, now: float | None = None
+    ) -> bool:
+        """True when the signature matches, the URL has not expired and the key is safe."""
+        try:
+            self.path_for(key)
+        except ValueError:
+            return False
+        if not (_is_header_safe(ct) and exp.isascii() and exp.isdigit()):
+            return False
+        if (time.time() if now is None else now) >= int(exp):
+            return False
+        expected = self._sign(key, ct, fn, exp).encode()
+        return hmac.compare_digest(expected, sig.encode("utf-8", "replace"))
+
+    def _sign(self, key: str, ct: str, fn: str, exp: str) -> str:
+        # Unambiguous: key and ct carry no newline and exp is digits, so only fn may.
+        message = "\n".join((key, ct, fn, exp)).encode("utf-8", "surrogatepass")
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
+
+    def _write_temp(self, data: bytes) -> Path:
+        fd, name = tempfile.mkstemp(dir=self.staging_dir(), prefix="put-")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return tmp
+
+    def _copy_in(self, src: Path, dest: Path) -> None:
+        fd, name = tempfile.mkstemp(dir=self.staging_dir(), prefix="put-")
+        tmp = Path(name)
+        try:
+            with src.open("rb") as fin, os.fdopen(fd, "wb") as fout:
+                shutil.copyfileobj(fin, fout)
+                fout.flush()
+                os.fsync(fout.fileno())
+            os.replace(tmp, dest)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def _make_dirs(self, directory: Path) -> None:
+        missing = [d for d in (directory, *directory.parents) if not d.exists()]
+        for d in reversed(missing):
+            d.mkdir(exist_ok=True)
+            # The new directory's entry must reach disk too, or the file may vanish on crash.
+            _fsync_dir(d.parent)
+
+
+def _is_header_safe(value: str) -> bool:
+    return all(" " <= c <= "~" for c in value)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
