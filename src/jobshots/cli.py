@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import typer
@@ -122,6 +123,39 @@ def company_create(
         "api_key": made.api_key,
     }
     _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+@company_app.command("update")
+def company_update(
+    company: str,
+    addons: Annotated[str | None, typer.Option(help="Comma-separated add-ons to enable.")] = None,
+    max_upload_bytes: Annotated[int | None, typer.Option()] = None,
+    storage_quota_bytes: Annotated[int | None, typer.Option()] = None,
+    monthly_upload_quota: Annotated[int | None, typer.Option()] = None,
+    vat_rate: Annotated[str | None, typer.Option(help="Percent, e.g. 20")] = None,
+) -> None:
+    """Change a company's plan: add-ons, upload limit, quotas, VAT rate."""
+    try:
+        rate = Decimal(vat_rate) if vat_rate is not None else None
+    except InvalidOperation as exc:
+        typer.echo("error: --vat-rate must be a number", err=True)
+        raise typer.Exit(2) from exc
+    change = companies.PlanChange(
+        addons=[a for a in addons.split(",") if a] if addons is not None else None,
+        max_upload_bytes=max_upload_bytes,
+        storage_quota_bytes=storage_quota_bytes,
+        monthly_upload_quota=monthly_upload_quota,
+        vat_rate=rate,
+    )
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            companies.update_plan(uow, companies.get(uow, company), change)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    typer.echo("company updated")
 
 
 @apikey_app.command("create")

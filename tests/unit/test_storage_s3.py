@@ -180,7 +180,7 @@ def test_presigned_url_is_path_style_and_expires_as_asked(
     assert query["X-Amz-Expires"] == ["123"]
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
     assert query["response-content-disposition"] == [
-        "attachment; filename=\"p\"; filename*=UTF-8''p"
+        "inline; filename=\"p\"; filename*=UTF-8''p"
     ]
 
 
@@ -227,3 +227,47 @@ def test_open_storage_s3_url_with_credentials(s3_endpoint: str, bucket: str) -> 
 def test_open_storage_rejects_bad_s3_urls(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         open_storage(url, base_url="http://x", signing_key=b"k")
+
+
+def test_open_storage_passes_s3_options_through_plain_percent_decoding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, object] = {}
+
+    def record(bucket: str, **options: object) -> S3Storage:
+        seen.update(options, bucket=bucket)
+        return _s3(bucket, "http://127.0.0.1:1")
+
+    monkeypatch.setattr("jobshots.storage.factory.S3Storage", record)
+    open_storage(
+        "s3://media?endpoint_url=http%3A%2F%2Fminio%3A9000&region=eu-west-1"
+        "&access_key_id=AKIA1&secret_access_key=a%2Fb+c",
+        base_url="http://x",
+        signing_key=b"k",
+    )
+    assert seen == {
+        "bucket": "media",
+        "endpoint_url": "http://minio:9000",
+        "region": "eu-west-1",
+        "access_key_id": "AKIA1",
+        "secret_access_key": "a/b+c",
+    }
+
+
+def test_open_storage_without_credentials_leaves_them_to_boto3(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: dict[str, object] = {}
+
+    def record(bucket: str, **options: object) -> S3Storage:
+        seen.update(options)
+        return _s3(bucket, "http://127.0.0.1:1")
+
+    monkeypatch.setattr("jobshots.storage.factory.S3Storage", record)
+    open_storage("s3://media", base_url="http://x", signing_key=b"k")
+    assert seen == {
+        "endpoint_url": None,
+        "region": None,
+        "access_key_id": None,
+        "secret_access_key": None,
+    }

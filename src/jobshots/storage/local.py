@@ -63,7 +63,7 @@ class LocalStorage:
             # final step is still an atomic rename.
             self._copy_in(path, dest)
             path.unlink()
-        pass
+        _fsync_dir(dest.parent)
 
     def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
         """Write bytes to a staging temp file, fsync it, rename it to `key`."""

@@ -145,7 +145,7 @@ class S3Storage:
                     "Bucket": self._bucket,
                     "Key": key,
                     "ResponseContentType": content_type,
-                    "ResponseContentDisposition": content_disposition(filename, inline=False),
+                    "ResponseContentDisposition": content_disposition(filename),
                 },
                 ExpiresIn=expires_in,
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -14,6 +15,7 @@ from jobshots.core.ids import parse_uuid
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
 from jobshots.db.models import (
+    ADDONS,
     Company,
     DocumentCategory,
     JobPriority,
@@ -86,3 +88,38 @@ def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
         DocumentCategory(company_id=company.id, name=n, sort_order=i)
         for i, n in enumerate(defaults.DOCUMENT_CATEGORIES)
     )
+
+
+@dataclass(frozen=True)
+class PlanChange:
+    """Plan settings to change; None leaves a setting as it is."""
+
+    addons: list[str] | None = None
+    max_upload_bytes: int | None = None
+    storage_quota_bytes: int | None = None
+    monthly_upload_quota: int | None = None
+    vat_rate: Decimal | None = None
+
+
+def update_plan(uow: UnitOfWork, company: Company, change: PlanChange) -> Company:
+    """Change what the company's plan allows (an operator action, audited)."""
+    if change.addons is not None:
+        unknown = sorted(set(change.addons) - set(ADDONS))
+        if unknown:
+            raise Invalid.field("addons", f"unknown add-on(s): {', '.join(unknown)}")
+        company.addons = sorted(set(change.addons))
+    for name in ("max_upload_bytes", "storage_quota_bytes", "monthly_upload_quota"):
+        value = getattr(change, name)
+        if value is not None:
+            if value < 0:
+                raise Invalid.field(name, "must not be negative")
+            setattr(company, name, value)
+    if change.vat_rate is not None:
+        if not Decimal(0) <= change.vat_rate <= Decimal(100):
+            raise Invalid.field("vat_rate", "must be between 0 and 100")
+        company.vat_rate = change.vat_rate
+    audit.record(
+        uow, None, "company.plan_changed", "company", company.uuid, company_id=company.id,
+        data={k: str(v) for k, v in vars(change).items() if v is not None},
+    )  # fmt: skip
+    return company

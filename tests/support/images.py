@@ -1,0 +1,24 @@
+"""Small real files of each kind, made on the fly."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+
+def jpeg(width: int = 64, height: int = 48, colour: str = "red") -> bytes:
+    """A real JPEG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def png(width: int = 32, height: int = 32) -> bytes:
+    """A real PNG."""
+    buffer = io.BytesIO()
+    Image.new("RGBA", (width, height), (0, 128, 255, 200)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"

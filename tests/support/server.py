@@ -1,0 +1,105 @@
+"""A real Jobshots server process, started by the tests, and its CLI with the same settings."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tests.support.s3server import free_port
+
+
+@dataclass
+class ServerProcess:
+    """`jobshots serve` in a subprocess; `cli()` runs `jobshots` with the same environment."""
+
+    database_url: str
+    storage_url: str
+    workdir: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(16))
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        """Where the server answers."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Production-mode settings with throwaway secrets."""
+        env = dict(os.environ)
+        env.update(
+            JOBSHOTS_DEV="0",
+            JOBSHOTS_SECRET_KEY=self.secret_key,
+            JOBSHOTS_ENCRYPTION_KEY=base64.b64encode(b"k" * 32).decode(),
+            JOBSHOTS_DATABASE_URL=self.database_url,
+            JOBSHOTS_STORAGE_URL=self.storage_url,
+            JOBSHOTS_BASE_URL=self.base_url,
+            **self.extra_env,
+        )
+        return env
+
+    def start(self) -> ServerProcess:
+        """Start serving and wait until /healthz answers 200."""
+        log = (self.workdir / f"server-{self.port}.log").open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "jobshots", "serve", "--port", str(self.port)],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_text()}")
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not become healthy: {self.log_text()}")
+
+    def stop(self) -> None:
+        """Terminate the process."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+    def log_text(self) -> str:
+        """What the server printed."""
+        return (self.workdir / f"server-{self.port}.log").read_text(errors="replace")
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `jobshots ARGS` against the same database and storage."""
+        result = subprocess.run(
+            [sys.executable, "-m", "jobshots", *args],
+            env=self.env,
+            cwd=self.workdir,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"jobshots {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def cli_json(self, *args: str) -> dict[str, Any]:
+        """Run a creating command with --json and parse what it printed."""
+        out: dict[str, Any] = json.loads(self.cli(*args, "--json").stdout)
+        return out

@@ -1,0 +1,120 @@
+"""A running server over a chosen database and storage, and ways to look inside them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+from sqlalchemy import create_engine, func, select
+
+from jobshots.db.engine import normalise_url
+from jobshots.db.models import Photo
+from tests.support.databases import fresh_database
+from tests.support.server import ServerProcess
+
+S3_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+STACKS = [("sqlite", "local"), ("sqlite", "s3"), ("postgresql", "local"), ("postgresql", "s3")]
+
+
+@dataclass
+class Tenant:
+    """A company made through the CLI, with its owner's API key."""
+
+    company_id: int
+    company_uuid: str
+    api_key: str
+    owner_email: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """The CRM dialect's auth header."""
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+@dataclass
+class Stack:
+    """The server and direct views of its database and storage."""
+
+    server: ServerProcess
+    storage: str
+    media_root: Path | None
+    s3: Any | None
+    bucket: str | None
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return self.server.base_url
+
+    def client(self) -> httpx.Client:
+        """An HTTP client for the server."""
+        return httpx.Client(base_url=self.url, timeout=30)
+
+    def new_tenant(self, name: str = "Acme Repairs") -> Tenant:
+        """A fresh company with an owner key."""
+        email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        made = self.server.cli_json(
+            "company", "create", name, "--owner-email", email, "--owner-name", "Olive Owner"
+        )
+        return Tenant(made["company_id"], made["company_uuid"], made["api_key"], email)
+
+    def new_job(self, tenant: Tenant, title: str = "Boiler service") -> str:
+        """A fresh job's UUID."""
+        made = self.server.cli_json("job", "create", title, "--company", str(tenant.company_id))
+        return str(made["job_uuid"])
+
+    def photo_rows(self) -> int:
+        """Photo rows in the database, of any company."""
+        engine = create_engine(normalise_url(self.server.database_url))
+        try:
+            with engine.connect() as conn:
+                return int(conn.scalar(select(func.count()).select_from(Photo)) or 0)
+        finally:
+            engine.dispose()
+
+    def stored_objects(self) -> set[str]:
+        """Every stored object's key, staging included."""
+        if self.media_root is not None:
+            return {
+                str(p.relative_to(self.media_root))
+                for p in self.media_root.rglob("*")
+                if p.is_file() and not p.name.startswith(".healthcheck")
+            }
+        assert self.s3 is not None
+        listing = self.s3.list_objects_v2(Bucket=self.bucket)
+        return {item["Key"] for item in listing.get("Contents", [])}
+
+
+@contextmanager
+def running_stack(
+    backend: str, storage: str, tmp: Path, s3_endpoint: str | None, env: dict[str, str]
+) -> Iterator[Stack]:
+    """Start a server over a fresh database and a fresh media root or bucket."""
+    with fresh_database(backend, tmp) as database_url:
+        media_root: Path | None = None
+        s3 = bucket = None
+        if storage == "local":
+            media_root = tmp / "media"
+            storage_url = f"file://{media_root}"
+        else:
+            assert s3_endpoint is not None
+            bucket = f"jobshots-{uuid.uuid4().hex[:12]}"
+            s3 = boto3.client(
+                "s3", endpoint_url=s3_endpoint, region_name="us-east-1", **S3_CREDENTIALS
+            )
+            s3.create_bucket(Bucket=bucket)
+            storage_url = (
+                f"s3://{bucket}?endpoint_url={s3_endpoint}&region=us-east-1"
+                "&access_key_id=testing&secret_access_key=testing"
+            )
+        server = ServerProcess(database_url, storage_url, tmp, extra_env=env).start()
+        try:
+            yield Stack(server, storage, media_root, s3, bucket)
+        finally:
+            server.stop()
