@@ -165,7 +165,7 @@ def test_presigned_url_serves_bytes_with_requested_headers(storage: S3Storage) -
     assert response.status_code == 200
     assert response.content == data
     assert response.headers["content-type"] == "image/png"
-    assert response.headers["content-disposition"] == content_disposition(filename, inline=False)
+    assert response.headers["content-disposition"] == content_disposition(filename)
 
 
 def test_presigned_url_is_path_style_and_expires_as_asked(
