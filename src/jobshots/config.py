@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET_KEY = "dev-secret-key-change-me"
+DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105  (refused outside dev mode)
 # 32 zero bytes, base64: only ever accepted in development mode.
 DEV_ENCRYPTION_KEY = base64.b64encode(bytes(32)).decode()
 

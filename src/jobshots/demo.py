@@ -14,8 +14,8 @@ from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.jobs import service as jobs
 from jobshots.core.photos import service as photos
-from jobshots.core.users import service as users
 from jobshots.core.uow import UnitOfWork
+from jobshots.core.users import service as users
 from jobshots.db.models import ApiKey, Company, Job, User
 from jobshots.db.types import utcnow
 from jobshots.media.incoming import IncomingFile, Spool
@@ -78,7 +78,7 @@ def _fresh_demo_key(uow: UnitOfWork, owner: User) -> str:
 
 def _sample_jobs(uow: UnitOfWork, ctx: Context, owner: User) -> None:
     principal = users.acting_as(owner)
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311  (demo pictures, not secrets)
     for title, types in JOBS:
         job = jobs.create(uow, principal, title)
         for photo_type in types:

@@ -12,7 +12,9 @@ UPLOAD_LIMIT = 300_000
 
 
 @pytest.fixture(scope="module", params=STACKS, ids=[f"{db}-{store}" for db, store in STACKS])
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """A server over a fresh database and storage, shared by one module's tests."""
     backend, storage = request.param
     endpoint = request.getfixturevalue("s3_endpoint") if storage == "s3" else None

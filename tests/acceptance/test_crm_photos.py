@@ -53,9 +53,13 @@ def test_seed_walkthrough(stack: Stack, tenant: Tenant) -> None:
         for photo_type, data in originals.items():
             ctype = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
             response = upload(
-                client, tenant, job, [(f"{photo_type}.img", data, ctype)],
-                photo_type=photo_type, taken_at="2025-01-15T10:00:00Z",
-            )  # fmt: skip
+                client,
+                tenant,
+                job,
+                [(f"{photo_type}.img", data, ctype)],
+                photo_type=photo_type,
+                taken_at="2025-01-15T10:00:00Z",
+            )
             assert response.status_code == 200, response.text
             body = response.json()
             assert body["success"] is True
@@ -68,18 +72,32 @@ def test_seed_walkthrough(stack: Stack, tenant: Tenant) -> None:
 
         listing = client.get(photos_url(job), headers=tenant.auth).json()
         assert listing["success"] is True
-        assert listing["data"]["pagination"] == {"page": 1, "limit": 50, "total": 3, "total_pages": 1}
+        assert listing["data"]["pagination"] == {
+            "page": 1,
+            "limit": 50,
+            "total": 3,
+            "total_pages": 1,
+        }
         assert [p["photo_type"] for p in listing["data"]["photos"]] == ["before", "during", "after"]
         first = listing["data"]["photos"][0]
-        assert first["user"]["first_name"] == "Olive" and first["user"]["last_name"] == "Owner"
+        assert first["user"]["first_name"] == "Olive"
+        assert first["user"]["last_name"] == "Owner"
         assert first["job_uuid"] == job
-        assert first["mime_type"] == "image/jpeg" and first["file_size"] == len(originals["before"])
-        assert first["deleted_at"] is None and first["customer_email_sent"] is False
+        assert first["mime_type"] == "image/jpeg"
+        assert first["file_size"] == len(originals["before"])
+        assert first["deleted_at"] is None
+        assert first["customer_email_sent"] is False
 
-        only_during = client.get(photos_url(job), headers=tenant.auth, params={"photo_type": "during"})
-        assert [p["uuid"] for p in only_during.json()["data"]["photos"]] == [uploaded["during"]["uuid"]]
+        only_during = client.get(
+            photos_url(job), headers=tenant.auth, params={"photo_type": "during"}
+        )
+        assert [p["uuid"] for p in only_during.json()["data"]["photos"]] == [
+            uploaded["during"]["uuid"]
+        ]
 
-        page2 = client.get(photos_url(job), headers=tenant.auth, params={"page": 2, "limit": 2}).json()
+        page2 = client.get(
+            photos_url(job), headers=tenant.auth, params={"page": 2, "limit": 2}
+        ).json()
         assert page2["data"]["pagination"] == {"page": 2, "limit": 2, "total": 3, "total_pages": 2}
         assert [p["uuid"] for p in page2["data"]["photos"]] == [uploaded["after"]["uuid"]]
 
@@ -88,7 +106,10 @@ def test_seed_walkthrough(stack: Stack, tenant: Tenant) -> None:
         assert one.json()["data"]["photo"]["mime_type"] == "image/png"
 
         deleted = client.delete(photos_url(job, uploaded["before"]["uuid"]), headers=tenant.auth)
-        assert deleted.json() == {"success": True, "data": {"message": "Photo deleted successfully"}}
+        assert deleted.json() == {
+            "success": True,
+            "data": {"message": "Photo deleted successfully"},
+        }
         live = client.get(photos_url(job), headers=tenant.auth).json()["data"]
         assert live["pagination"]["total"] == 2
         assert uploaded["before"]["uuid"] not in [p["uuid"] for p in live["photos"]]
@@ -118,7 +139,9 @@ def test_photo_url_serves_detected_type_safely(stack: Stack, tenant: Tenant) -> 
     data = images.png()
     hostile_name = 'report".html\r\nX-Injected: yes.jpg'
     with stack.client() as client:
-        response = upload(client, tenant, job, [(hostile_name, data, "text/html")], photo_type="after")
+        response = upload(
+            client, tenant, job, [(hostile_name, data, "text/html")], photo_type="after"
+        )
         assert response.status_code == 200, response.text
         photo = response.json()["data"]["photos"][0]
     assert photo["mime_type"] == "image/png"
@@ -128,7 +151,8 @@ def test_photo_url_serves_detected_type_safely(stack: Stack, tenant: Tenant) -> 
     assert fetched.headers["content-type"] == "image/png"
     assert "x-injected" not in fetched.headers
     disposition = fetched.headers["content-disposition"]
-    assert "\r" not in disposition and "\n" not in disposition
+    assert "\r" not in disposition
+    assert "\n" not in disposition
     assert "filename*=UTF-8''" in disposition
     if stack.storage == "local":
         assert fetched.headers["x-content-type-options"] == "nosniff"
@@ -137,7 +161,9 @@ def test_photo_url_serves_detected_type_safely(stack: Stack, tenant: Tenant) -> 
 def test_photo_url_is_signed_and_expires(stack: Stack, tenant: Tenant) -> None:
     job = stack.new_job(tenant)
     with stack.client() as client:
-        photo = upload(client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="before").json()["data"]["photos"][0]
+        photo = upload(
+            client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="before"
+        ).json()["data"]["photos"][0]
     url = photo["photo_url"]
     assert httpx.get(url, timeout=30).status_code == 200
     query = parse_qs(urlsplit(url).query)
@@ -156,7 +182,11 @@ def test_photo_url_is_signed_and_expires(stack: Stack, tenant: Tenant) -> None:
     ("files", "fields", "code"),
     [
         ([("fake.jpg", images.PDF, "image/jpeg")], {"photo_type": "before"}, "unsupported_type"),
-        ([("big.jpg", b"\xff\xd8\xff" + bytes(UPLOAD_LIMIT), "image/jpeg")], {"photo_type": "before"}, "too_large"),
+        (
+            [("big.jpg", b"\xff\xd8\xff" + bytes(UPLOAD_LIMIT), "image/jpeg")],
+            {"photo_type": "before"},
+            "too_large",
+        ),
         ([("ok.jpg", images.jpeg(), "image/jpeg")], {"photo_type": "sideways"}, "invalid"),
         ([("ok.jpg", images.jpeg(), "image/jpeg")], {}, "invalid"),
         ([], {"photo_type": "before"}, "invalid"),
@@ -166,10 +196,21 @@ def test_photo_url_is_signed_and_expires(stack: Stack, tenant: Tenant) -> None:
             "unsupported_type",
         ),
     ],
-    ids=["not-an-image", "over-limit", "bad-photo-type", "no-photo-type", "no-file", "second-file-bad"],
+    ids=[
+        "not-an-image",
+        "over-limit",
+        "bad-photo-type",
+        "no-photo-type",
+        "no-file",
+        "second-file-bad",
+    ],
 )
 def test_rejected_upload_is_400_and_stores_nothing(
-    stack: Stack, tenant: Tenant, files: list[tuple[str, bytes, str]], fields: dict[str, str], code: str
+    stack: Stack,
+    tenant: Tenant,
+    files: list[tuple[str, bytes, str]],
+    fields: dict[str, str],
+    code: str,
 ) -> None:
     job = stack.new_job(tenant)
     rows, objects = stack.photo_rows(), stack.stored_objects()
@@ -177,7 +218,9 @@ def test_rejected_upload_is_400_and_stores_nothing(
         if files:
             response = upload(client, tenant, job, files, **fields)
         else:
-            response = client.post(photos_url(job), headers=tenant.auth, data=fields, files={"x": ("", b"")})
+            response = client.post(
+                photos_url(job), headers=tenant.auth, data=fields, files={"x": ("", b"")}
+            )
     assert_error(response, 400, code)
     assert stack.photo_rows() == rows
     assert stack.stored_objects() == objects
@@ -186,26 +229,34 @@ def test_rejected_upload_is_400_and_stores_nothing(
 def test_invalid_file_type_names_the_detected_type(stack: Stack, tenant: Tenant) -> None:
     job = stack.new_job(tenant)
     with stack.client() as client:
-        response = upload(client, tenant, job, [("x.jpg", images.PDF, "image/jpeg")], photo_type="before")
+        response = upload(
+            client, tenant, job, [("x.jpg", images.PDF, "image/jpeg")], photo_type="before"
+        )
     assert_error(response, 400, "unsupported_type")
     assert "pdf" in response.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer nonsense"},
-     {"Authorization": "Bearer jsk_0123456789ab_" + "A" * 43}],
+    [
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": "Bearer jsk_0123456789ab_" + "A" * 43},
+    ],
     ids=["missing", "wrong-scheme", "malformed", "unknown"],
-)  # fmt: skip
+)
 def test_missing_or_wrong_key_is_401(stack: Stack, tenant: Tenant, headers: dict[str, str]) -> None:
     job = stack.new_job(tenant)
     with stack.client() as client:
         assert_error(client.get(photos_url(job), headers=headers), 401, "unauthenticated")
         rows = stack.photo_rows()
         response = client.post(
-            photos_url(job), headers=headers, data={"photo_type": "before"},
+            photos_url(job),
+            headers=headers,
+            data={"photo_type": "before"},
             files={"photos": ("a.jpg", images.jpeg(), "image/jpeg")},
-        )  # fmt: skip
+        )
         assert_error(response, 401)
         assert stack.photo_rows() == rows
 
@@ -227,7 +278,9 @@ def test_company_without_photos_addon_is_403(stack: Stack) -> None:
     stack.server.cli("company", "update", str(tenant.company_id), "--addons", "documents")
     with stack.client() as client:
         assert_error(client.get(photos_url(job), headers=tenant.auth), 403, "addon_required")
-        response = upload(client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="before")
+        response = upload(
+            client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="before"
+        )
         assert_error(response, 403, "addon_required")
 
 
@@ -236,13 +289,25 @@ def test_key_outside_ip_allow_list_is_403(stack: Stack) -> None:
     job = stack.new_job(tenant)
     owner_email = tenant.owner_email
     outside = stack.server.cli_json(
-        "apikey", "create", "--company", tenant.company_uuid, "--email", owner_email,
-        "--allow-ip", "10.20.0.0/16",
-    )["api_key"]  # fmt: skip
+        "apikey",
+        "create",
+        "--company",
+        tenant.company_uuid,
+        "--email",
+        owner_email,
+        "--allow-ip",
+        "10.20.0.0/16",
+    )["api_key"]
     inside = stack.server.cli_json(
-        "apikey", "create", "--company", tenant.company_uuid, "--email", owner_email,
-        "--allow-ip", "127.0.0.0/8",
-    )["api_key"]  # fmt: skip
+        "apikey",
+        "create",
+        "--company",
+        tenant.company_uuid,
+        "--email",
+        owner_email,
+        "--allow-ip",
+        "127.0.0.0/8",
+    )["api_key"]
     with stack.client() as client:
         refused = client.get(photos_url(job), headers={"Authorization": f"Bearer {outside}"})
         assert_error(refused, 403, "ip_not_allowed")
@@ -255,10 +320,14 @@ def test_spent_upload_quota_is_403_and_stores_nothing(stack: Stack) -> None:
     job = stack.new_job(tenant)
     stack.server.cli("company", "update", str(tenant.company_id), "--monthly-upload-quota", "2")
     with stack.client() as client:
-        ok = upload(client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")] * 2, photo_type="before")
+        ok = upload(
+            client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")] * 2, photo_type="before"
+        )
         assert ok.status_code == 200, ok.text
         rows, objects = stack.photo_rows(), stack.stored_objects()
-        refused = upload(client, tenant, job, [("b.jpg", images.jpeg(), "image/jpeg")], photo_type="after")
+        refused = upload(
+            client, tenant, job, [("b.jpg", images.jpeg(), "image/jpeg")], photo_type="after"
+        )
         assert_error(refused, 403, "quota_exceeded")
     assert stack.photo_rows() == rows
     assert stack.stored_objects() == objects
@@ -268,7 +337,9 @@ def test_spent_upload_quota_is_403_and_stores_nothing(stack: Stack) -> None:
 def test_unknown_job_is_404(stack: Stack, tenant: Tenant, job_id: str) -> None:
     with stack.client() as client:
         assert_error(client.get(photos_url(job_id), headers=tenant.auth), 404, "not_found")
-        response = upload(client, tenant, job_id, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="before")
+        response = upload(
+            client, tenant, job_id, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="before"
+        )
         assert_error(response, 404)
         assert_error(client.get(photos_url(job_id, str(uuid.uuid4())), headers=tenant.auth), 404)
         assert_error(client.delete(photos_url(job_id, str(uuid.uuid4())), headers=tenant.auth), 404)
@@ -287,8 +358,12 @@ def test_other_company_gets_404_for_everything_and_changes_nothing(stack: Stack)
     bob_job = stack.new_job(bob)
     alice_job = stack.new_job(alice)
     with stack.client() as client:
-        bob_photo = upload(client, bob, bob_job, [("b.jpg", images.jpeg(), "image/jpeg")], photo_type="before").json()["data"]["photos"][0]
-        before = client.get(photos_url(bob_job), headers=bob.auth, params={"include_deleted": "true"}).json()
+        bob_photo = upload(
+            client, bob, bob_job, [("b.jpg", images.jpeg(), "image/jpeg")], photo_type="before"
+        ).json()["data"]["photos"][0]
+        before = client.get(
+            photos_url(bob_job), headers=bob.auth, params={"include_deleted": "true"}
+        ).json()
         rows, objects = stack.photo_rows(), stack.stored_objects()
 
         missing_job = str(uuid.uuid4())
@@ -303,13 +378,26 @@ def test_other_company_gets_404_for_everything_and_changes_nothing(stack: Stack)
         missing = client.get(photos_url(missing_job), headers=alice.auth)
         assert_error(foreign, 404)
         assert foreign.json() == {**missing.json()}
-        assert_error(upload(client, alice, bob_job, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="after"), 404)
+        assert_error(
+            upload(
+                client, alice, bob_job, [("a.jpg", images.jpeg(), "image/jpeg")], photo_type="after"
+            ),
+            404,
+        )
 
-        after = client.get(photos_url(bob_job), headers=bob.auth, params={"include_deleted": "true"}).json()
-    assert after == {**before, "data": {**before["data"], "photos": [
-        {**p, "photo_url": q["photo_url"]} for p, q in zip(before["data"]["photos"], after["data"]["photos"], strict=True)
-    ]}}  # fmt: skip
+        after = client.get(
+            photos_url(bob_job), headers=bob.auth, params={"include_deleted": "true"}
+        ).json()
+    assert after == {
+        **before,
+        "data": {
+            **before["data"],
+            "photos": [
+                {**p, "photo_url": q["photo_url"]}
+                for p, q in zip(before["data"]["photos"], after["data"]["photos"], strict=True)
+            ],
+        },
+    }
     assert after["data"]["photos"][0]["deleted_at"] is None
     assert stack.photo_rows() == rows
     assert stack.stored_objects() == objects
-

@@ -179,9 +179,7 @@ def test_presigned_url_is_path_style_and_expires_as_asked(
     assert parts.path == f"/{bucket}/a/p.png"
     assert query["X-Amz-Expires"] == ["123"]
     assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
-    assert query["response-content-disposition"] == [
-        "inline; filename=\"p\"; filename*=UTF-8''p"
-    ]
+    assert query["response-content-disposition"] == ["inline; filename=\"p\"; filename*=UTF-8''p"]
 
 
 def test_check_passes_for_existing_bucket(storage: S3Storage) -> None:

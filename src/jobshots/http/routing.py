@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import HTTPException
 from fastapi.exceptions import RequestValidationError
@@ -32,7 +33,7 @@ def error_route_class(render: ErrorRenderer) -> type[APIRoute]:
     """An APIRoute subclass whose handlers answer core errors with `render`."""
 
     class DialectRoute(APIRoute):
-        def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handler = super().get_route_handler()
 
             async def guarded(request: Request) -> Response:

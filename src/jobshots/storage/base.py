@@ -41,9 +41,7 @@ class Storage(Protocol):
         """Remove the object; no error when it is already gone."""
         ...
 
-    def download_url(
-        self, key: str, *, content_type: str, filename: str, expires_in: int
-    ) -> str:
+    def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
         """A URL that serves the object as-is to anyone holding it, until it expires."""
         ...
 

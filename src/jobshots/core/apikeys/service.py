@@ -50,9 +50,14 @@ def issue(
     uow.session.add(key)
     uow.session.flush()
     audit.record(
-        uow, None, "apikey.created", "api_key", key.uuid,
-        company_id=user.company_id, data={"prefix": key.prefix, "user": str(user.uuid)},
-    )  # fmt: skip
+        uow,
+        None,
+        "apikey.created",
+        "api_key",
+        key.uuid,
+        company_id=user.company_id,
+        data={"prefix": key.prefix, "user": str(user.uuid)},
+    )
     return IssuedKey(secret=minted.secret, prefix=minted.prefix, key_id=key.id)
 
 
@@ -62,7 +67,11 @@ def authenticate(uow: UnitOfWork, secret: str | None, ip: str | None) -> Princip
         raise Unauthenticated("missing API key")
     prefix = tokens.prefix_of(secret.strip())
     key = repository.by_prefix(uow.session, prefix) if prefix else None
-    if key is None or key.revoked_at is not None or not tokens.matches(secret.strip(), key.key_hash):
+    if (
+        key is None
+        or key.revoked_at is not None
+        or not tokens.matches(secret.strip(), key.key_hash)
+    ):
         raise Unauthenticated("invalid API key")
     if not key.user.is_active:
         raise Unauthenticated("invalid API key")

@@ -67,10 +67,16 @@ def get(uow: UnitOfWork, company_ref: str) -> Company:
 def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
     add = uow.session.add_all
     add(
-        JobStatus(company_id=company.id, code=code, name=label, is_closed=closed,
-                  requires_approval=gate, sort_order=i)
+        JobStatus(
+            company_id=company.id,
+            code=code,
+            name=label,
+            is_closed=closed,
+            requires_approval=gate,
+            sort_order=i,
+        )
         for i, (code, label, closed, gate) in enumerate(defaults.STATUSES)
-    )  # fmt: skip
+    )
     add(
         JobPriority(company_id=company.id, name=label, sla_hours=hours, sort_order=i)
         for i, (label, hours) in enumerate(defaults.PRIORITIES)
@@ -119,7 +125,12 @@ def update_plan(uow: UnitOfWork, company: Company, change: PlanChange) -> Compan
             raise Invalid.field("vat_rate", "must be between 0 and 100")
         company.vat_rate = change.vat_rate
     audit.record(
-        uow, None, "company.plan_changed", "company", company.uuid, company_id=company.id,
+        uow,
+        None,
+        "company.plan_changed",
+        "company",
+        company.uuid,
+        company_id=company.id,
         data={k: str(v) for k, v in vars(change).items() if v is not None},
-    )  # fmt: skip
+    )
     return company

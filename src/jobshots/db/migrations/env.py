@@ -6,9 +6,9 @@ from alembic import context
 from sqlalchemy import Connection
 
 from jobshots.config import get_settings
+from jobshots.db import models  # noqa: F401  (registers every table)
 from jobshots.db.base import Base
 from jobshots.db.engine import make_engine
-from jobshots.db import models  # noqa: F401  (registers every table)
 
 config = context.config
 

@@ -12,8 +12,8 @@ from jobshots.core.context import Context
 from jobshots.core.ids import parse_uuid
 from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
-from jobshots.db.models import PHOTO_TYPES
 from jobshots.core.times import parse_client_time
+from jobshots.db.models import PHOTO_TYPES
 from jobshots.dialects.crm_photos import errors, wire
 from jobshots.http.auth import authorization_token, client_ip
 from jobshots.http.deps import authenticate, get_ctx
