@@ -90,6 +90,9 @@ def demo() -> None:
         result = ensure_demo(ctx)
     finally:
         ctx.close()
+    if result.api_key is None:
+        typer.echo("The database already holds companies; the demo is only made in an empty one.")
+        return
     state = "created" if result.created else "already present"
     typer.echo(f"Demo company {result.company_name!r} {state}.")
     typer.echo(f"  Open:    {ctx.settings.base_url}/docs")

@@ -32,35 +32,36 @@ JOBS = [
 
 @dataclass(frozen=True)
 class DemoResult:
-    """What `make run` prints."""
+    """What `make run` prints; no key when the database belongs to someone else."""
 
     created: bool
-    company_name: str
-    api_key: str
-    job_uuid: str
+    company_name: str | None
+    api_key: str | None
+    job_uuid: str | None
 
 
 def ensure_demo(ctx: Context) -> DemoResult:
-    """Create the demo if the database is empty; always issue a fresh demo key."""
+    """Create the demo in an empty database; issue a fresh key only for the demo's own owner."""
     with ctx.uow() as uow:
-        empty = not uow.session.scalar(select(func.count()).select_from(Company))
-        if empty:
-            made = companies.create(uow, DEMO_COMPANY, DEMO_OWNER, "Dana Demo")
-            company, owner = made.company, made.owner
-        else:
-            company = uow.session.scalars(select(Company).order_by(Company.id).limit(1)).one()
-            owner = users.owner_of(uow, company.id)
-        key = _fresh_demo_key(uow, owner)
-        if empty:
+        owner = uow.session.scalars(
+            select(User).where(User.email == DEMO_OWNER, User.role == "owner").limit(1)
+        ).first()
+        created = False
+        if owner is None:
+            if uow.session.scalar(select(func.count()).select_from(Company)):
+                return DemoResult(created=False, company_name=None, api_key=None, job_uuid=None)
+            owner = companies.create(uow, DEMO_COMPANY, DEMO_OWNER, "Dana Demo").owner
             _sample_jobs(uow, ctx, owner)
+            created = True
+        key = _fresh_demo_key(uow, owner)
         first_job = uow.session.scalars(
-            select(Job).where(Job.company_id == company.id).order_by(Job.id).limit(1)
+            select(Job).where(Job.company_id == owner.company_id).order_by(Job.id).limit(1)
         ).first()
         return DemoResult(
-            created=empty,
-            company_name=company.name,
+            created=created,
+            company_name=owner.company.name,
             api_key=key,
-            job_uuid=str(first_job.uuid) if first_job else "<job-uuid>",
+            job_uuid=str(first_job.uuid) if first_job else None,
         )
 
 

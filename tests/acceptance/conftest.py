@@ -25,6 +25,14 @@ def stack(
 
 
 @pytest.fixture(scope="module")
+def single_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One SQLite + local-storage server, for behaviour that does not vary by backend."""
+    tmp = tmp_path_factory.mktemp("single")
+    with running_stack("sqlite", "local", tmp, None, {}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
 def tenant(stack: Stack) -> Tenant:
     """A company shared by one module's tests."""
     return stack.new_tenant()

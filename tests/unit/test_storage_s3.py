@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import httpx
 import pytest
-from tests.support.s3server import free_port
 
 from jobshots.storage.base import Storage, StorageError
 from jobshots.storage.disposition import content_disposition
 from jobshots.storage.factory import open_storage
 from jobshots.storage.s3 import S3Storage
+from tests.support.s3server import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client

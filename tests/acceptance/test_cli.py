@@ -1,0 +1,92 @@
+"""The `jobshots` command, run as an operator would, against a running server's settings."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.stack import Stack, running_stack
+
+pytestmark = pytest.mark.acceptance
+
+
+def test_company_create_prints_ids_and_a_working_key(single_stack: Stack) -> None:
+    made = single_stack.server.cli_json(
+        "company", "create", "Ace Plumbing", "--owner-email", "boss@ace.example"
+    )
+    assert isinstance(made["company_id"], int)
+    uuid.UUID(made["company_uuid"])
+    assert made["api_key"].startswith("jsk_")
+    job = single_stack.server.cli_json("job", "create", "Leak", "--company", made["company_uuid"])
+    assert isinstance(job["job_id"], int)
+    response = httpx.get(
+        f"{single_stack.url}/api/v1/jobs/{job['job_uuid']}/photos",
+        headers={"Authorization": f"Bearer {made['api_key']}"},
+    )
+    assert response.status_code == 200
+
+
+def test_apikey_create_and_revoke(single_stack: Stack) -> None:
+    tenant = single_stack.new_tenant()
+    issued = single_stack.server.cli_json(
+        "apikey", "create", "--company", str(tenant.company_id), "--email", tenant.owner_email,
+        "--name", "integration",
+    )  # fmt: skip
+    job = single_stack.new_job(tenant)
+    url = f"{single_stack.url}/api/v1/jobs/{job}/photos"
+    headers = {"Authorization": f"Bearer {issued['api_key']}"}
+    assert httpx.get(url, headers=headers).status_code == 200
+    assert issued["api_key"].startswith(f"jsk_{issued['prefix']}_")
+    single_stack.server.cli("apikey", "revoke", issued["prefix"])
+    assert httpx.get(url, headers=headers).status_code == 401
+    # The other key of the company still works.
+    assert httpx.get(url, headers=tenant.auth).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("apikey", "create", "--company", "999999", "--email", "x@example.com"),
+        ("apikey", "revoke", "000000000000"),
+        ("job", "create", "Orphan", "--company", str(uuid.uuid4())),
+        ("company", "create", "Bad", "--owner-email", "not-an-email"),
+    ],
+    ids=["unknown-company", "unknown-prefix", "job-unknown-company", "bad-email"],
+)
+def test_cli_errors_exit_non_zero_with_a_message(
+    single_stack: Stack, args: tuple[str, ...]
+) -> None:
+    result = single_stack.server.cli(*args, check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: ")
+
+
+def test_demo_is_created_once_and_prints_a_fresh_working_key(tmp_path: Path) -> None:
+    with running_stack("sqlite", "local", tmp_path, None, {}) as stack:
+        first = stack.server.cli("demo").stdout
+        second = stack.server.cli("demo").stdout
+        key1, key2 = _printed_key(first), _printed_key(second)
+        assert "created" in first
+        assert "already present" in second
+        assert key1 != key2
+        job_url = next(line.split()[-1] for line in second.splitlines() if "curl" in line)
+        job_url = job_url.replace(stack.server.env["JOBSHOTS_BASE_URL"], stack.url)
+        photos = httpx.get(job_url, headers={"Authorization": f"Bearer {key2}"})
+        assert photos.status_code == 200
+        assert photos.json()["data"]["pagination"]["total"] >= 1
+        # The previous run's demo key is revoked so keys do not pile up.
+        assert httpx.get(job_url, headers={"Authorization": f"Bearer {key1}"}).status_code == 401
+
+
+def test_demo_leaves_a_database_with_other_companies_alone(single_stack: Stack) -> None:
+    single_stack.new_tenant("Real Customer Ltd")
+    result = single_stack.server.cli("demo")
+    assert "API key" not in result.stdout
+    assert "only made in an empty one" in result.stdout
+
+
+def _printed_key(output: str) -> str:
+    return next(line.split()[-1] for line in output.splitlines() if "API key" in line)

@@ -1,0 +1,119 @@
+"""Receiving photos: all or nothing, with stored files removed when the transaction fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from jobshots.core.companies import service as companies
+from jobshots.core.context import Context
+from jobshots.core.errors import Forbidden, NotFound, QuotaExceeded
+from jobshots.core.jobs import service as jobs
+from jobshots.core.photos import service as photos
+from jobshots.core.principal import Principal
+from jobshots.core.users import service as users
+from jobshots.db.models import AuditEvent, Company, Photo
+from jobshots.media.incoming import IncomingFile, Spool
+from tests.support import images
+
+
+def _incoming(ctx: Context, data: bytes, name: str = "a.jpg") -> IncomingFile:
+    spool = Spool(ctx.storage.staging_dir(), len(data), name, "image/jpeg")
+    spool.write(data)
+    return spool.finish()
+
+
+def _setup(ctx: Context, name: str = "Acme") -> tuple[Principal, str]:
+    with ctx.uow() as uow:
+        made = companies.create(uow, name, f"owner@{name.lower()}.example")
+        principal = users.acting_as(made.owner)
+        job = jobs.create(uow, principal, "Fix the roof")
+    return principal, str(job.uuid)
+
+
+def _media_files(ctx: Context) -> list[Path]:
+    root = Path(ctx.settings.storage_url.removeprefix("file://"))
+    return [p for p in root.rglob("*") if p.is_file() and ".staging" not in p.parts]
+
+
+def test_upload_stores_the_original_byte_identical(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    data = images.jpeg()
+    with ctx.uow() as uow:
+        [photo] = photos.upload_to_job(
+            uow, principal, job, [_incoming(ctx, data)], photos.PhotoDetails("before")
+        )
+    assert photo.state == "stored"
+    assert photo.checksum_sha256 is not None
+    with ctx.storage.open(photo.storage_key) as stored:
+        assert stored.read() == data
+    with ctx.uow() as uow:
+        actions = uow.session.scalars(select(AuditEvent.action)).all()
+    assert "photo.uploaded" in actions
+
+
+def test_failed_transaction_removes_the_files_it_stored(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    files = [_incoming(ctx, images.jpeg()), _incoming(ctx, images.png(), "b.png")]
+
+    seen_while_open: list[int] = []
+
+    class Boom(Exception):
+        pass
+
+    def upload_then_fail() -> None:
+        with ctx.uow() as uow:
+            photos.upload_to_job(uow, principal, job, files, photos.PhotoDetails("after"))
+            seen_while_open.append(len(_media_files(ctx)))
+            raise Boom
+
+    with pytest.raises(Boom):
+        upload_then_fail()
+    assert seen_while_open == [2]
+    assert _media_files(ctx) == []
+    with ctx.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Photo)) == 0
+
+
+def test_storage_quota_counts_what_is_kept(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    data = images.jpeg()
+    with ctx.uow() as uow:
+        company = uow.session.get_one(Company, principal.company_id)
+        companies.update_plan(uow, company, companies.PlanChange(storage_quota_bytes=len(data) * 2))
+    with ctx.uow() as uow:
+        photos.upload_to_job(uow, principal, job, [_incoming(ctx, data)], photos.PhotoDetails())
+    two = [_incoming(ctx, data), _incoming(ctx, data)]
+    with ctx.uow() as uow, pytest.raises(QuotaExceeded):
+        photos.upload_to_job(uow, principal, job, two, photos.PhotoDetails())
+    assert len(_media_files(ctx)) == 1
+
+
+def test_viewer_cannot_upload(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    with ctx.uow() as uow:
+        company = uow.session.get_one(Company, principal.company_id)
+        viewer = users.acting_as(users.create(uow, company, "v@acme.example", role="viewer"))
+    with ctx.uow() as uow, pytest.raises(Forbidden):
+        photos.upload_to_job(
+            uow, viewer, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
+        )
+    with ctx.uow() as uow:
+        assert (
+            photos.list_for_job(
+                uow, viewer, job, photo_type=None, include_deleted=False, page=1, per_page=10
+            ).total
+            == 0
+        )
+
+
+def test_other_company_job_is_not_found(ctx: Context) -> None:
+    _, job = _setup(ctx, "Acme")
+    stranger, _ = _setup(ctx, "Other")
+    with ctx.uow() as uow, pytest.raises(NotFound):
+        photos.upload_to_job(
+            uow, stranger, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
+        )
+    assert _media_files(ctx) == []
