@@ -15,6 +15,7 @@ from jobshots.config import Settings, get_settings
 from jobshots.core.context import Context, build_context
 from jobshots.dialects.crm_photos.routes import router as crm_photos
 from jobshots.http import files, health
+from jobshots.tasks.factory import runner_for
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        context.tasks = runner_for(context, serving=True)
         yield
         context.close()
 

@@ -15,6 +15,7 @@ from jobshots.core.companies import service as companies
 from jobshots.core.context import Context, build_context
 from jobshots.core.errors import CoreError
 from jobshots.core.users import service as users
+from jobshots.tasks.factory import runner_for
 
 app = typer.Typer(help="Jobshots: job-site photo documentation server.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -39,7 +40,9 @@ def _settings() -> Settings:
 
 
 def _context() -> Context:
-    return build_context(_settings())
+    ctx = build_context(_settings())
+    ctx.tasks = runner_for(ctx, serving=False)
+    return ctx
 
 
 def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -69,6 +72,52 @@ def serve(
         proxy_headers=settings.trust_proxy_headers,
         log_level="info",
     )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(help="Jobs at once in this process.")] = 1,
+) -> None:
+    """Process photos and videos from the PostgreSQL job queue (run one per core, any machine)."""
+    from jobshots.tasks.distributed import run_worker
+
+    ctx = build_context(_settings())
+    if not ctx.settings.uses_postgresql:
+        typer.echo("error: workers need PostgreSQL; with SQLite `jobshots serve` does the work")
+        raise typer.Exit(2)
+    typer.echo(f"Jobshots worker: {concurrency} job(s) at a time")
+    try:
+        run_worker(ctx, concurrency)
+    finally:
+        ctx.close()
+
+
+@app.command()
+def reprocess(
+    job: Annotated[str | None, typer.Option(help="Only this job (UUID).")] = None,
+    company: Annotated[str | None, typer.Option(help="Only this company (id or UUID).")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Every photo.")] = False,
+) -> None:
+    """Run processing again for a job, a company or everything, here and now."""
+    from jobshots.core.photos import processing
+
+    if [job is not None, company is not None, everything].count(True) != 1:
+        typer.echo("error: give exactly one of --job, --company or --all", err=True)
+        raise typer.Exit(2)
+    ctx = _context()
+    try:
+        ids = processing.photos_to_reprocess(ctx, job_uuid=job, company_ref=company)
+        outcomes: dict[str, int] = {}
+        with typer.progressbar(ids, label="Reprocessing", show_pos=True) as progress:
+            for photo_id in progress:
+                state = processing.reprocess(ctx, photo_id)
+                outcomes[state] = outcomes.get(state, 0) + 1
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    summary = ", ".join(f"{count} {state}" for state, count in sorted(outcomes.items()))
+    typer.echo(f"{len(ids)} photo(s): {summary or 'nothing to do'}")
 
 
 @db_app.command("upgrade")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import os
 from functools import lru_cache
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     file_url_ttl_seconds: int = Field(default=3600, gt=0)
     trust_proxy_headers: bool = False
+    media_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+    recovery_grace_seconds: float = Field(default=600, ge=0)
+    recovery_interval_seconds: float = Field(default=60, gt=0)
 
     @field_validator("base_url")
     @classmethod
@@ -68,16 +72,9 @@ class Settings(BaseSettings):
         return base64.b64decode(self.encryption_key)
 
     @property
-    def storage_scheme(self) -> str:
-        """`file` or `s3`."""
-        return urlsplit(self.storage_url).scheme
-
-    def s3_options(self) -> dict[str, str]:
-        """Bucket and client options of an s3:// storage URL."""
-        parts = urlsplit(self.storage_url)
-        options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-        options["bucket"] = parts.netloc
-        return options
+    def uses_postgresql(self) -> bool:
+        """PostgreSQL (distributed workers) rather than SQLite (in-process workers)."""
+        return urlsplit(self.database_url).scheme.startswith("postgres")
 
 
 @lru_cache(maxsize=1)

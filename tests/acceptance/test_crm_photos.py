@@ -213,6 +213,7 @@ def test_rejected_upload_is_400_and_stores_nothing(
     code: str,
 ) -> None:
     job = stack.new_job(tenant)
+    stack.settle()
     rows, objects = stack.photo_rows(), stack.stored_objects()
     with stack.client() as client:
         if files:
@@ -324,6 +325,7 @@ def test_spent_upload_quota_is_403_and_stores_nothing(stack: Stack) -> None:
             client, tenant, job, [("a.jpg", images.jpeg(), "image/jpeg")] * 2, photo_type="before"
         )
         assert ok.status_code == 200, ok.text
+        stack.settle()
         rows, objects = stack.photo_rows(), stack.stored_objects()
         refused = upload(
             client, tenant, job, [("b.jpg", images.jpeg(), "image/jpeg")], photo_type="after"
@@ -361,6 +363,7 @@ def test_other_company_gets_404_for_everything_and_changes_nothing(stack: Stack)
         bob_photo = upload(
             client, bob, bob_job, [("b.jpg", images.jpeg(), "image/jpeg")], photo_type="before"
         ).json()["data"]["photos"][0]
+        stack.settle()
         before = client.get(
             photos_url(bob_job), headers=bob.auth, params={"include_deleted": "true"}
         ).json()

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -53,13 +55,7 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         """Start serving and wait until /healthz answers 200."""
         log = (self.workdir / f"server-{self.port}.log").open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "jobshots", "serve", "--port", str(self.port)],
-            env=self.env,
-            cwd=self.workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        self.proc = self.spawn("serve", "--port", str(self.port), log=log)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -72,14 +68,32 @@ class ServerProcess:
             time.sleep(0.1)
         raise RuntimeError(f"server did not become healthy: {self.log_text()}")
 
+    def spawn(self, *args: str, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        """Run `jobshots ARGS` in the background, in its own process group."""
+        return subprocess.Popen(
+            [sys.executable, "-m", "jobshots", *args],
+            env=self.env,
+            cwd=self.workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def crash(self) -> None:
+        """SIGKILL the server and every process it started, as a power cut would."""
+        assert self.proc is not None
+        kill_group(self.proc)
+
     def stop(self) -> None:
-        """Terminate the process."""
-        if self.proc and self.proc.poll() is None:
+        """Terminate the server, then anything of its process group still running."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
             self.proc.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        with contextlib.suppress(ProcessLookupError):
+            kill_group(self.proc)
 
     def log_text(self) -> str:
         """What the server printed."""
@@ -103,3 +117,10 @@ class ServerProcess:
         """Run a creating command with --json and parse what it printed."""
         out: dict[str, Any] = json.loads(self.cli(*args, "--json").stdout)
         return out
+
+
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process and its whole process group, and reap it."""
+    os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ import httpx
 from sqlalchemy import create_engine, func, select
 
 from jobshots.db.engine import normalise_url
-from jobshots.db.models import Photo
+from jobshots.db.models import Photo, Rendition
 from tests.support.databases import fresh_database
 from tests.support.server import ServerProcess
 
@@ -77,6 +78,42 @@ class Stack:
                 return int(conn.scalar(select(func.count()).select_from(Photo)) or 0)
         finally:
             engine.dispose()
+
+    def photo_state(self, photo_uuid: str) -> tuple[str, dict[str, int]]:
+        """A photo's state and how many renditions of each kind it has."""
+        engine = create_engine(normalise_url(self.server.database_url))
+        try:
+            with engine.connect() as conn:
+                photo_id, state = conn.execute(
+                    select(Photo.id, Photo.state).where(Photo.uuid == uuid.UUID(photo_uuid))
+                ).one()
+                kinds = conn.execute(
+                    select(Rendition.kind, func.count())
+                    .where(Rendition.photo_id == photo_id)
+                    .group_by(Rendition.kind)
+                ).all()
+        finally:
+            engine.dispose()
+        return state, dict(kinds)
+
+    def settle(self, seconds: float = 60) -> None:
+        """Wait until the server's own workers (SQLite) have processed what they were given."""
+        if self.server.database_url.startswith("postgres"):
+            return  # no worker runs in these stacks: nothing changes in the background
+        engine = create_engine(normalise_url(self.server.database_url))
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    waiting = conn.scalar(
+                        select(func.count()).select_from(Photo).where(Photo.state == "stored")
+                    )
+                if not waiting:
+                    return
+                time.sleep(0.1)
+        finally:
+            engine.dispose()
+        raise AssertionError("photos were still waiting to be processed")
 
     def stored_objects(self) -> set[str]:
         """Every stored object's key, staging included."""

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Connection, create_engine, inspect
 
 from jobshots.db import models  # noqa: F401
 from jobshots.db.base import Base
 from jobshots.db.engine import normalise_url
-from jobshots.db.migrate import upgrade
+from jobshots.db.migrate import owns_name, upgrade
 
 
 def test_migrated_schema_matches_the_models(database_url: str) -> None:
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(_context(conn), Base.metadata)
             tables = set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
@@ -29,7 +29,7 @@ def test_upgrading_twice_is_harmless(database_url: str) -> None:
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert compare_metadata(_context(conn), Base.metadata) == []
     finally:
         engine.dispose()
 
@@ -40,3 +40,7 @@ def test_every_entity_has_an_integer_id_and_a_uuid() -> None:
             continue
         assert "id" in table.c, table.name
         assert "uuid" in table.c, table.name
+
+
+def _context(conn: Connection) -> MigrationContext:
+    return MigrationContext.configure(conn, opts={"include_name": owns_name})

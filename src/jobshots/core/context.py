@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +15,7 @@ from jobshots.core.uow import UnitOfWork
 from jobshots.db.engine import make_engine, make_session_factory
 from jobshots.storage.base import Storage
 from jobshots.storage.factory import open_storage
+from jobshots.tasks.base import DatabaseOnly, TaskRunner
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Context:
     sessions: sessionmaker[Session]
     storage: Storage
     cipher: FieldCipher
+    tasks: TaskRunner = field(default_factory=DatabaseOnly)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work."""
@@ -38,7 +40,8 @@ class Context:
         self.storage.check()
 
     def close(self) -> None:
-        """Release pooled connections."""
+        """Stop background work and release pooled connections."""
+        self.tasks.close()
         self.engine.dispose()
 
 

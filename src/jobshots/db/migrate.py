@@ -8,6 +8,12 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+FOREIGN_TABLE_PREFIX = "procrastinate_"
+
+
+def owns_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's filter: the job queue's tables are Procrastinate's, not ours to migrate."""
+    return not (type_ == "table" and (name or "").startswith(FOREIGN_TABLE_PREFIX))
 
 
 def alembic_config(database_url: str) -> Config:
@@ -19,5 +25,9 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Bring the database schema to the newest revision."""
+    """Bring the schema to the newest revision (and, on PostgreSQL, the job queue's tables)."""
     command.upgrade(alembic_config(database_url), "head")
+    if database_url.startswith("postgres"):
+        from jobshots.tasks.distributed import ensure_schema
+
+        ensure_schema(database_url)

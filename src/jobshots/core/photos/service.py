@@ -185,4 +185,6 @@ def _store(
     uow.session.add(photo)
     uow.session.flush()
     audit.record(uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=job.id)
+    photo_id = photo.id
+    uow.after_commit(lambda: uow.ctx.tasks.enqueue_photo(photo_id))
     return photo

@@ -9,6 +9,7 @@ from jobshots.config import get_settings
 from jobshots.db import models  # noqa: F401  (registers every table)
 from jobshots.db.base import Base
 from jobshots.db.engine import make_engine
+from jobshots.db.migrate import owns_name
 
 config = context.config
 
@@ -20,6 +21,7 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=Base.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=owns_name,
     )
     with context.begin_transaction():
         context.run_migrations()

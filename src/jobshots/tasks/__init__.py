@@ -1,0 +1,1 @@
+"""Background work: one interface, an in-process runner (SQLite) and Procrastinate (PostgreSQL)."""

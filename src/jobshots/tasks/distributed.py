@@ -1,0 +1,86 @@
+"""The scaled-out runner: Procrastinate jobs in PostgreSQL, run by `jobshots worker` processes."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import procrastinate
+import psycopg
+from procrastinate.exceptions import AlreadyEnqueued
+from sqlalchemy.engine import make_url
+
+from jobshots.core.context import Context
+from jobshots.core.photos import processing
+from jobshots.media.pipeline import configure_worker_process, decode
+from jobshots.tasks.sweeper import Sweeper
+
+log = logging.getLogger(__name__)
+
+QUEUE = "media"
+PROCESS_PHOTO = "jobshots.process_photo"
+_worker_ctx: Context | None = None
+
+
+def libpq_url(database_url: str) -> str:
+    """The URL without SQLAlchemy's driver suffix, as psycopg expects it."""
+    url = make_url(database_url).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def process_photo(photo_id: int) -> None:
+    """The job: process one photo with the worker's context, decoding in this process."""
+    if _worker_ctx is None:
+        raise RuntimeError("process_photo runs only inside `jobshots worker`")
+    state = processing.process_photo(_worker_ctx, photo_id, decode)
+    log.info("photo %s: %s", photo_id, state)
+
+
+def make_app(database_url: str) -> procrastinate.App:
+    """A Procrastinate app on the same PostgreSQL database as everything else."""
+    connector = procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
+    app = procrastinate.App(connector=connector)
+    app.task(name=PROCESS_PHOTO, queue=QUEUE)(process_photo)
+    return app
+
+
+def ensure_schema(database_url: str) -> None:
+    """Create Procrastinate's tables once; its schema lives beside ours, outside Alembic."""
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone() != (None,):
+            return
+    app = make_app(database_url)
+    with app.open():
+        app.schema_manager.apply_schema()
+
+
+class ProcrastinateRunner:
+    """Defers a job per photo; a queueing lock keeps one waiting job per photo at most."""
+
+    def __init__(self, database_url: str) -> None:
+        self._app = make_app(database_url).open()
+
+    def enqueue_photo(self, photo_id: int) -> None:
+        """Defer processing; a job already waiting for this photo is enough."""
+        deferrer = self._app.configure_task(PROCESS_PHOTO, queueing_lock=f"photo-{photo_id}")
+        with contextlib.suppress(AlreadyEnqueued):
+            deferrer.defer(photo_id=photo_id)
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._app.close()
+
+
+def run_worker(ctx: Context, concurrency: int) -> None:
+    """Run jobs until stopped, sweeping for lost work alongside."""
+    global _worker_ctx
+    _worker_ctx = ctx
+    configure_worker_process()
+    runner = ProcrastinateRunner(ctx.settings.database_url)
+    sweeper = Sweeper(ctx, runner.enqueue_photo, immediate_first_sweep=False)
+    sweeper.start()
+    try:
+        make_app(ctx.settings.database_url).run_worker(queues=[QUEUE], concurrency=concurrency)
+    finally:
+        sweeper.stop()
+        runner.close()

@@ -1,0 +1,55 @@
+"""Finding work that a crash or a lost enqueue left behind, at start and then periodically."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from jobshots.core.context import Context
+from jobshots.core.photos import processing
+
+log = logging.getLogger(__name__)
+
+
+class Sweeper:
+    """A daemon thread that re-enqueues photos stored but not processed."""
+
+    def __init__(
+        self, ctx: Context, enqueue: Callable[[int], None], *, immediate_first_sweep: bool
+    ) -> None:
+        self._ctx = ctx
+        self._enqueue = enqueue
+        # With in-process workers nothing can be in flight at start, so the first sweep
+        # takes everything; shared workers wait out the grace period like later sweeps.
+        self._immediate = immediate_first_sweep
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="jobshots-sweeper", daemon=True)
+
+    def start(self) -> None:
+        """Begin sweeping."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the current sweep."""
+        self._stop.set()
+
+    def sweep(self, *, everything: bool = False) -> int:
+        """Enqueue what is waiting; return how many photos were enqueued."""
+        cutoff = None if everything else processing.grace_cutoff(self._ctx)
+        waiting = processing.awaiting_processing(self._ctx, cutoff)
+        for photo_id in waiting:
+            self._enqueue(photo_id)
+        if waiting:
+            log.info("recovery sweep re-enqueued %d photo(s)", len(waiting))
+        return len(waiting)
+
+    def _loop(self) -> None:
+        first = True
+        while not self._stop.is_set():
+            try:
+                self.sweep(everything=first and self._immediate)
+            except Exception:
+                log.exception("recovery sweep failed; will try again")
+            first = False
+            self._stop.wait(self._ctx.settings.recovery_interval_seconds)
