@@ -20,14 +20,16 @@ from jobshots.tasks.factory import runner_for
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, ctx: Context | None = None) -> FastAPI:
-    """Build the app; the context is made from the settings unless one is given."""
+def create_app(
+    settings: Settings | None = None, ctx: Context | None = None, *, process_media: bool = True
+) -> FastAPI:
+    """Build the app; `process_media=False` makes an API-only process that leaves work queued."""
     settings = settings or get_settings()
     context = ctx or build_context(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context.tasks = runner_for(context, serving=True)
+        context.tasks = runner_for(context, serving=process_media)
         yield
         context.close()
 

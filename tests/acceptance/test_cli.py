@@ -90,3 +90,32 @@ def test_demo_leaves_a_database_with_other_companies_alone(single_stack: Stack) 
 
 def _printed_key(output: str) -> str:
     return next(line.split()[-1] for line in output.splitlines() if "API key" in line)
+
+
+def test_reprocess_runs_the_pipeline_again_with_a_progress_bar(single_stack: Stack) -> None:
+    from tests.support import media
+
+    tenant = single_stack.new_tenant("Redo Ltd")
+    job = single_stack.new_job(tenant)
+    with single_stack.client() as client:
+        response = client.post(
+            f"/api/v1/jobs/{job}/photos",
+            headers=tenant.auth,
+            data={"photo_type": "before"},
+            files={"photos": ("cam.jpg", media.camera_jpeg(orientation=6), "image/jpeg")},
+        )
+    photo = response.json()["data"]["photos"][0]["uuid"]
+    single_stack.settle()
+    assert single_stack.photo_state(photo) == ("processed", {"large": 1, "thumbnail": 1})
+    result = single_stack.server.cli("reprocess", "--job", job)
+    assert "Reprocessing" in result.stdout
+    assert "1 photo(s): 1 processed" in result.stdout
+    assert single_stack.photo_state(photo) == ("processed", {"large": 1, "thumbnail": 1})
+    by_company = single_stack.server.cli("reprocess", "--company", str(tenant.company_id))
+    assert "1 photo(s): 1 processed" in by_company.stdout
+
+
+def test_reprocess_needs_exactly_one_scope(single_stack: Stack) -> None:
+    assert single_stack.server.cli("reprocess", check=False).returncode == 2
+    both = single_stack.server.cli("reprocess", "--all", "--company", "1", check=False)
+    assert both.returncode == 2

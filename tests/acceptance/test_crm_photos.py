@@ -182,6 +182,7 @@ def test_photo_url_is_signed_and_expires(stack: Stack, tenant: Tenant) -> None:
     ("files", "fields", "code"),
     [
         ([("fake.jpg", images.PDF, "image/jpeg")], {"photo_type": "before"}, "unsupported_type"),
+        ([("bomb.png", images.png_bomb(), "image/png")], {"photo_type": "before"}, "invalid"),
         (
             [("big.jpg", b"\xff\xd8\xff" + bytes(UPLOAD_LIMIT), "image/jpeg")],
             {"photo_type": "before"},
@@ -198,6 +199,7 @@ def test_photo_url_is_signed_and_expires(stack: Stack, tenant: Tenant) -> None:
     ],
     ids=[
         "not-an-image",
+        "decompression-bomb",
         "over-limit",
         "bad-photo-type",
         "no-photo-type",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
+from datetime import timedelta
 
 from jobshots.core import audit, permissions
 from jobshots.core.apikeys import repository, tokens
@@ -12,6 +13,8 @@ from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import ApiKey, User
 from jobshots.db.types import utcnow
+
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,10 @@ def authenticate(uow: UnitOfWork, secret: str | None, ip: str | None) -> Princip
         raise Unauthenticated("invalid API key")
     if key.allowed_ips and not _ip_allowed(ip, key.allowed_ips):
         raise IpNotAllowed("this API key may not be used from your IP address")
-    key.last_used_at = utcnow()
+    now = utcnow()
+    # A write per request would serialise every API call on SQLite; a minute's precision will do.
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+        key.last_used_at = now
     return Principal(
         company_id=key.company_id,
         company_uuid=key.user.company.uuid,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from jobshots.core.apikeys import service as apikeys
 from jobshots.core.context import Context
 from jobshots.core.ids import parse_uuid
 from jobshots.core.photos import service as photos
@@ -98,9 +99,10 @@ def get_photo(job_uuid: JobUuid, photo_uuid: PhotoUuid, principal: Caller, ctx: 
         }
     },
 )
-async def upload_photos(job_uuid: JobUuid, request: Request, principal: Caller, ctx: Ctx) -> Any:
-    """Stream the files to staging, then store them all as photos of the job, or none."""
-    limit = await run_in_threadpool(_upload_limit, ctx, principal, job_uuid)
+async def upload_photos(job_uuid: JobUuid, request: Request, ctx: Ctx) -> Any:
+    """Check the caller and the job, stream the files to staging, then store them all or none."""
+    token, ip = authorization_token(request, "Bearer"), client_ip(request)
+    principal, limit = await run_in_threadpool(_authorize_upload, ctx, token, ip, job_uuid)
     form = await read_multipart(request, ctx.storage.staging_dir(), limit)
     try:
         details = photos.PhotoDetails(
@@ -121,9 +123,13 @@ def delete_photo(job_uuid: JobUuid, photo_uuid: PhotoUuid, principal: Caller, ct
     return {"success": True, "data": {"message": "Photo deleted successfully"}}
 
 
-def _upload_limit(ctx: Context, principal: Principal, job_uuid: str) -> int:
+def _authorize_upload(
+    ctx: Context, token: str | None, ip: str | None, job_uuid: str
+) -> tuple[Principal, int]:
+    """Authenticate and check the job in one short transaction, before any byte is read."""
     with ctx.uow() as uow:
-        return photos.upload_limit_for_job(uow, principal, job_uuid)
+        principal = apikeys.authenticate(uow, token, ip)
+        return principal, photos.upload_limit_for_job(uow, principal, job_uuid)
 
 
 def _upload(

@@ -1,0 +1,34 @@
+"""The Jobshots app plus one bare streaming PUT route: the baseline on the same server stack."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from fastapi import FastAPI
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from jobshots.app import create_app
+
+
+def create() -> FastAPI:
+    """Jobshots without background processing (so it does not compete), plus PUT /bench/raw."""
+    app = create_app(process_media=False)
+    staging = app.state.ctx.storage.staging_dir()
+
+    @app.put("/bench/raw", include_in_schema=False)
+    async def raw_put(request: Request) -> JSONResponse:
+        """Stream the body to a file and fsync it: durable, like a stored original."""
+        fd, name = tempfile.mkstemp(dir=staging, prefix="raw-")
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            async for chunk in request.stream():
+                out.write(chunk)
+                size += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.unlink(name)
+        return JSONResponse({"size": size})
+
+    return app
