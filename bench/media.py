@@ -35,6 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CLIP_SECONDS, CLIP_RATE = 10, 30
 POOL_PHOTOS = 60
 POOL_TARGET = 26.0
+# The 12 MP decode@1/2 floor on the machine where the 26/s target was set (perf-notes.md):
+# photos/s x (floor here / floor there) restates the target for a slower or faster machine.
+NOTES_FLOOR_S = 0.0395
 RSS_LIMIT_MB = 200.0
 JPEG12_AIM = 1.5
 
@@ -328,6 +331,8 @@ def measure(inputs: dict[str, Path], out: Path, rounds: int) -> dict[str, float]
     cases = actions(inputs, out)
     jobs = pool_jobs(inputs["jpeg12"], out / "pool")
     samples: defaultdict[str, list[float]] = defaultdict(list)
+    for floor, ours in cases.values():
+        floor(), ours()  # warm-up: codecs loaded, files in the page cache
     with worker_pool(1, jobs) as single, worker_pool(2, jobs) as pair:
         for _ in range(rounds):
             for name, (floor, ours) in cases.items():
@@ -337,7 +342,9 @@ def measure(inputs: dict[str, Path], out: Path, rounds: int) -> dict[str, float]
             add(samples, "variants", ours=whole - samples["poster.ours"][-1])
             one, one_rss = photos_per_second(single, jobs)
             two, two_rss = photos_per_second(pair, jobs)
-            add(samples, "pool", one=one, two=two, ratio=two / one, rss=max(one_rss, two_rss))
+            scaled = two * samples["jpeg12.floor"][-1] / NOTES_FLOOR_S
+            add(samples, "pool", one=one, two=two, ratio=two / one, scaled=scaled)
+            add(samples, "pool", rss=max(one_rss, two_rss))
     medians = {key: statistics.median(values) for key, values in samples.items()}
     medians["pool.rss"] = max(samples["pool.rss"])
     return medians
@@ -394,10 +401,12 @@ def throughput_lines(results: dict[str, float]) -> list[str]:
     one, two, ratio = results["pool.one"], results["pool.two"], results["pool.ratio"]
     return [
         f"per core: {1000 / ours_ms:.1f} photos/s (1 / {ours_ms:.1f} ms, 12 MP JPEG, in-process)",
-        f"throughput, pipeline.decode over {POOL_PHOTOS} x 12 MP JPEG, forkserver pool: "
-        f"1 worker {one:.1f} photos/s, 2 workers on 2 cores {two:.1f} photos/s "
-        f"({ratio:.2f}x of 1 worker); target >= {POOL_TARGET:.0f}/s; "
-        f"worker peak RSS {results['pool.rss']:.0f} MB",
+        f"throughput, pipeline.decode (EXIF + renditions) of {POOL_PHOTOS} x 12 MP JPEG, "
+        f"forkserver pool, worker peak RSS {results['pool.rss']:.0f} MB:",
+        f"  1 worker {one:.1f} photos/s; 2 workers on 2 cores {two:.1f} photos/s "
+        f"= {ratio:.2f}x of 1 worker; target >= {POOL_TARGET:.0f}/s",
+        f"  scaled by the floor to the notes' machine ({NOTES_FLOOR_S * 1000} ms @1/2): "
+        f"{results['pool.scaled']:.1f} photos/s",
     ]
 
 
@@ -417,8 +426,13 @@ def verdicts(results: dict[str, float], rss: dict[str, float]) -> list[str]:
         f"target jpeg48 worker peak RSS < {RSS_LIMIT_MB:.0f} MB: {met(peak < RSS_LIMIT_MB)}"
         f" ({peak:.0f} MB)",
     )
+    scaled = results["pool.scaled"]
     lines.append(
         f"target two workers >= {POOL_TARGET:.0f} photos/s: {met(two >= POOL_TARGET)} ({two:.1f}/s)"
+    )
+    lines.append(
+        f"target two workers >= {POOL_TARGET:.0f} photos/s, scaled by the floor: "
+        f"{met(scaled >= POOL_TARGET)} ({scaled:.1f}/s)"
     )
     return lines
 
@@ -445,7 +459,7 @@ def context_lines(
 
 
 def run(rounds: int, workdir: Path) -> list[str]:
-    """Measure the renditions and the worker throughput; print the report, return its lines."""
+    """Measure the renditions and the worker throughput; return the report's lines."""
     work = workdir.resolve()
     started = time.perf_counter()
     # Generated in a child, so that this process stays as small as a worker.
@@ -462,9 +476,7 @@ def run(rounds: int, workdir: Path) -> list[str]:
     load = (load_before, os.getloadavg()[0])
     lines = table(case_rows(results, rss), frozenset({2, 3, 4, 5}))
     lines += ["", *throughput_lines(results), *context_lines(rss, inputs, rounds, load), ""]
-    lines += verdicts(results, rss)
-    print("\n".join(lines), flush=True)
-    return lines
+    return lines + verdicts(results, rss)
 
 
 def main() -> None:
@@ -480,7 +492,7 @@ def main() -> None:
     elif args.prepare:
         prepare(args.workdir)
     else:
-        run(args.rounds, args.workdir)
+        print("\n".join(run(args.rounds, args.workdir)))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from jobshots.app import create_app
+from jobshots.http.multipart import read_multipart
 
 
 def create() -> FastAPI:
@@ -30,5 +31,12 @@ def create() -> FastAPI:
             os.fsync(out.fileno())
         os.unlink(name)
         return JSONResponse({"size": size})
+
+    @app.post("/bench/receive", include_in_schema=False)
+    async def receive_only(request: Request) -> JSONResponse:
+        """Jobshots' own streaming multipart receive (hash, spool, fsync), without the core."""
+        form = await read_multipart(request, staging, 10**10)
+        form.discard()
+        return JSONResponse({"files": len(form.files)})
 
     return app

@@ -136,15 +136,26 @@ def run(rounds: int, workdir: Path) -> list[str]:
             def multipart() -> httpx.Response:
                 return client.post(prepared.url, headers=prepared.headers, content=body)
 
+            receive_only = client.build_request(
+                "POST", "/bench/receive", files={"photos": ("photo.jpg", photo, "image/jpeg")}
+            )
+            receive_body = b"".join(receive_only.stream)  # type: ignore[union-attr]
+
+            def receive() -> httpx.Response:
+                return client.post(
+                    receive_only.url, headers=receive_only.headers, content=receive_body
+                )
+
             def raw_put() -> httpx.Response:
                 return client.put("/bench/raw", content=photo)
 
             for _ in range(5):
-                multipart(), raw_put()
+                multipart(), receive(), raw_put()
             samples = max(20, rounds * 20)
-            ours, raw = [], []
+            ours, received, raw = [], [], []
             for _ in range(samples):
                 ours.append(_timed(multipart))
+                received.append(_timed(receive))
                 raw.append(_timed(raw_put))
             baseline_rss = _rss_kb(proc.pid, "VmRSS")
             big = _payload(BIG_BYTES)
@@ -157,23 +168,29 @@ def run(rounds: int, workdir: Path) -> list[str]:
     finally:
         proc.terminate()
         proc.wait(10)
-    return _report(ours, raw, baseline_rss, peak_rss)
+    return _report(ours, received, raw, baseline_rss, peak_rss)
 
 
-def _report(ours: list[float], raw: list[float], baseline_kb: int, peak_kb: int) -> list[str]:
+def _report(
+    ours: list[float], received: list[float], raw: list[float], baseline_kb: int, peak_kb: int
+) -> list[str]:
     mb = PHOTO_BYTES / 1e6
     ours_mbs, raw_mbs = mb / statistics.median(ours), mb / statistics.median(raw)
     p50 = (_percentile(ours, 0.5), _percentile(raw, 0.5))
     p99 = (_percentile(ours, 0.99), _percentile(raw, 0.99))
     grew_mb = max(0, peak_kb - baseline_kb) / 1024
     throughput_ratio, p99_ratio = ours_mbs / raw_mbs, p99[0] / p99[1]
+    receive_ratio = statistics.median(raw) / statistics.median(received)
     return [
         f"Uploads of a {mb:.1f} MB photo, {len(ours)} each, interleaved, one client:",
         f"  {'path':<34} {'p50 ms':>8} {'p99 ms':>8} {'MB/s':>8}",
         f"  {'multipart POST (CRM upload)':<34} {p50[0] * 1e3:8.1f} {p99[0] * 1e3:8.1f} "
         f"{ours_mbs:8.0f}",
+        f"  {'multipart receive only (no core)':<34} {_percentile(received, 0.5) * 1e3:8.1f} "
+        f"{_percentile(received, 0.99) * 1e3:8.1f} {mb / statistics.median(received):8.0f}",
         f"  {'bare streaming PUT + fsync':<34} {p50[1] * 1e3:8.1f} {p99[1] * 1e3:8.1f} "
         f"{raw_mbs:8.0f}",
+        f"  receive path alone: {receive_ratio:.2f}x of the bare PUT's throughput",
         f"  throughput ratio {throughput_ratio:.2f}x (target >= 0.85x): "
         f"{'met' if throughput_ratio >= 0.85 else 'missed'}",
         f"  p99 ratio {p99_ratio:.2f}x (target <= 1.5x): {'met' if p99_ratio <= 1.5 else 'missed'}",

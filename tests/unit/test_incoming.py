@@ -1,8 +1,7 @@
-"""Spooling uploads: hashed and written off the event loop, cut off at the limit, cleaned up."""
+"""Spooling uploads: hashed as they stream, cut off at the limit, cleaned up."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 from pathlib import Path
@@ -28,25 +27,6 @@ def test_spool_keeps_bytes_hash_size_and_head(tmp_path: Path) -> None:
     assert incoming.sha256 == hashlib.sha256(data).hexdigest()
     assert incoming.head == data[:HEAD_BYTES]
     assert incoming.declared_type == "image/jpeg"
-
-
-def test_async_finish_with_backpressure_gives_the_same_file(tmp_path: Path) -> None:
-    data = os.urandom(5 * 1024 * 1024)
-
-    async def feed() -> Spool:
-        spool = Spool(tmp_path, len(data), "a.jpg", None)
-        for chunk in _chunks(data):
-            spool.write(chunk)
-            await spool.drained(high_water=256 * 1024)
-        return spool
-
-    async def run() -> bytes:
-        spool = await feed()
-        incoming = await spool.finish_async()
-        assert incoming.sha256 == hashlib.sha256(data).hexdigest()
-        return incoming.path.read_bytes()
-
-    assert asyncio.run(run()) == data
 
 
 def test_spool_past_the_limit_raises_and_leaves_nothing(tmp_path: Path) -> None:

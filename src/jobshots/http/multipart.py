@@ -46,7 +46,6 @@ class _Receiver:
         self._name = ""
         self._text: bytearray | None = None
         self._spool: Spool | None = None
-        self.ended: list[tuple[str, Spool]] = []
 
     def on_part_begin(self) -> None:
         self._headers = {}
@@ -84,26 +83,14 @@ class _Receiver:
 
     def on_part_end(self) -> None:
         if self._spool is not None:
-            # Finished (fsynced) by read_multipart, off the event loop.
-            self.ended.append((self._name, self._spool))
+            self.form.files.append((self._name, self._spool.finish()))
             self._spool = None
         elif self._text is not None:
             value = self._text.decode("utf-8", "replace")
             self.form.fields.setdefault(self._name, []).append(value)
             self._text = None
 
-    async def settle(self) -> None:
-        """Finish the parts that ended; pause for the writer when too much is queued."""
-        while self.ended:
-            name, spool = self.ended.pop(0)
-            self.form.files.append((name, await spool.finish_async()))
-        if self._spool is not None:
-            await self._spool.drained()
-
     def abort(self) -> None:
-        for _, spool in self.ended:
-            spool.abort()
-        self.ended.clear()
         if self._spool is not None:
             self._spool.abort()
             self._spool = None
@@ -133,9 +120,7 @@ async def read_multipart(request: Request, staging: Path, file_limit: int) -> Re
     try:
         async for chunk in request.stream():
             parser.write(chunk)
-            await receiver.settle()
         parser.finalize()
-        await receiver.settle()
     except Invalid:
         receiver.abort()
         raise

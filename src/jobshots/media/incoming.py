@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import tempfile
-import threading
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from jobshots.core.errors import TooLarge
 
 HEAD_BYTES = 256 * 1024
-BACKLOG_BYTES = 1024 * 1024
-_WRITERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="jobshots-spool")
 
 
 @dataclass(frozen=True)
@@ -36,11 +30,7 @@ class IncomingFile:
 
 
 class Spool:
-    """Writes a stream to a staging file, hashing it and cutting it off at `limit` bytes.
-
-    Hashing and writing happen on a writer thread (both release the GIL), so an event loop
-    feeding `write` keeps receiving while the previous chunks go to disk.
-    """
+    """Writes a stream to a staging file, hashing it and cutting it off at `limit` bytes."""
 
     def __init__(
         self, staging_dir: Path, limit: int, filename: str | None, declared_type: str | None
@@ -54,13 +44,9 @@ class Spool:
         self._head = bytearray()
         self._filename = clean_filename(filename)
         self._declared_type = declared_type
-        self._lock = threading.Lock()
-        self._pending: deque[bytes] = deque()
-        self._backlog = 0
-        self._drain: Future[None] | None = None
 
     def write(self, chunk: bytes) -> None:
-        """Queue a chunk; raises TooLarge (and discards everything) past the limit."""
+        """Append a chunk; raises TooLarge (and discards everything) past the limit."""
         self._size += len(chunk)
         if self._size > self._limit:
             self.abort()
@@ -70,29 +56,11 @@ class Spool:
             )
         if len(self._head) < HEAD_BYTES:
             self._head += chunk[: HEAD_BYTES - len(self._head)]
-        with self._lock:
-            self._pending.append(chunk)
-            self._backlog += len(chunk)
-            if self._drain is None or self._drain.done():
-                self._surface_error()
-                self._drain = _WRITERS.submit(self._write_pending)
-
-    async def drained(self, high_water: int = BACKLOG_BYTES) -> None:
-        """Wait for the writer when more than `high_water` bytes are queued (bounded memory)."""
-        drain = self._drain
-        if drain is not None and self._backlog > high_water:
-            await asyncio.wrap_future(drain)
-
-    async def finish_async(self) -> IncomingFile:
-        """`finish` without blocking the event loop."""
-        if self._drain is not None:
-            await asyncio.wrap_future(self._drain)
-        return await asyncio.to_thread(self.finish)
+        self._hash.update(chunk)
+        self._file.write(chunk)
 
     def finish(self) -> IncomingFile:
-        """Wait for the writer, flush to disk and describe the file."""
-        if self._drain is not None:
-            self._drain.result()
+        """Flush to disk and describe the file."""
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
@@ -106,29 +74,10 @@ class Spool:
         )
 
     def abort(self) -> None:
-        """Stop writing, close and delete the partial file."""
-        with self._lock:
-            self._pending.clear()
-        if self._drain is not None:
-            wait([self._drain])
+        """Close and delete the partial file."""
         if not self._file.closed:
             self._file.close()
         self._path.unlink(missing_ok=True)
-
-    def _write_pending(self) -> None:
-        while True:
-            with self._lock:
-                if not self._pending:
-                    return
-                chunk = self._pending.popleft()
-            self._hash.update(chunk)
-            self._file.write(chunk)
-            with self._lock:
-                self._backlog -= len(chunk)
-
-    def _surface_error(self) -> None:
-        if self._drain is not None and self._drain.exception() is not None:
-            raise OSError("writing the upload to staging failed") from self._drain.exception()
 
 
 def clean_filename(name: str | None) -> str | None:

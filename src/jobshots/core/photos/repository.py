@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from jobshots.db.models import Document, Photo
@@ -38,6 +39,52 @@ def page_for_job(
         where.append(Photo.photo_type == photo_type)
     if not include_deleted:
         where.append(Photo.deleted_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
+    query = select(Photo).where(*where).order_by(Photo.created_at, Photo.id)
+    return list(session.scalars(query.offset(offset).limit(limit))), total
+
+
+def by_client_key(session: Session, company_id: int, client_key: str) -> Photo | None:
+    """The company's photo with that client-chosen key, in any state."""
+    query = select(Photo).where(Photo.company_id == company_id, Photo.client_key == client_key)
+    return session.scalars(query).one_or_none()
+
+
+def by_public_key(session: Session, company_id: int, key: str) -> Photo | None:
+    """A visible, live photo by its client key, or by its UUID when it has none."""
+    matches = [Photo.client_key == key]
+    with contextlib.suppress(ValueError):
+        matches.append((Photo.uuid == uuid.UUID(key)) & Photo.client_key.is_(None))
+    query = select(Photo).where(
+        Photo.company_id == company_id,
+        or_(*matches),
+        Photo.state != "pending",
+        Photo.deleted_at.is_(None),
+    )
+    return session.scalars(query).first()
+
+
+def page_for_company(
+    session: Session,
+    company_id: int,
+    *,
+    job_id: int | None,
+    form_id: str | None,
+    created_since: datetime | None,
+    updated_since: datetime | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[Photo], int]:
+    """A page of the company's visible, live photos, oldest first, and the total count."""
+    where = [Photo.company_id == company_id, Photo.state != "pending", Photo.deleted_at.is_(None)]
+    if job_id is not None:
+        where.append(Photo.job_id == job_id)
+    if form_id is not None:
+        where.append(Photo.form_id == form_id)
+    if created_since is not None:
+        where.append(Photo.created_at >= created_since)
+    if updated_since is not None:
+        where.append(Photo.updated_at >= updated_since)
     total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
     query = select(Photo).where(*where).order_by(Photo.created_at, Photo.id)
     return list(session.scalars(query.offset(offset).limit(limit))), total

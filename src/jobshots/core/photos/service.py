@@ -30,11 +30,13 @@ class PhotoDetails:
 
     photo_type: str = "other"
     taken_at: datetime | None = None
+    client_key: str | None = None
+    form_id: str | None = None
 
 
 def upload_limit_for_job(uow: UnitOfWork, principal: Principal, job_uuid: str) -> int:
     """Check the caller may upload to the job, and give the byte limit to stream against."""
-    company = _photo_company(uow, principal, permissions.PHOTOS_MANAGE)
+    company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     jobs.get(uow, principal, job_uuid)
     return policy.upload_limit(uow, company)
 
@@ -47,24 +49,22 @@ def upload_to_job(
     details: PhotoDetails,
 ) -> list[Photo]:
     """Store each file as a photo of the job; all or nothing."""
-    company = _photo_company(uow, principal, permissions.PHOTOS_MANAGE)
+    company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     job = jobs.get(uow, principal, job_uuid)
     if details.photo_type not in PHOTO_TYPES:
         raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
     if not files:
         raise Invalid.field("file", "at least one file must be provided")
-    limit = policy.upload_limit(uow, company)
-    kinds = [_accepted(f, limit) for f in files]
-    policy.check_upload_quota(uow, company, len(files), sum(f.size for f in files))
+    kinds = accept_files(uow, company, files)
     return [
-        _store(uow, principal, company, job, incoming, kind, details)
+        store(uow, principal, company, job, incoming, kind, details)
         for incoming, kind in zip(files, kinds, strict=True)
     ]
 
 
 def get_for_job(uow: UnitOfWork, principal: Principal, job_uuid: str, photo_uuid: str) -> Photo:
     """One photo of one of the caller's jobs."""
-    _photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_uuid)
     photo = repository.for_job(
         uow.session, principal.company_id, job.id, parse_uuid(photo_uuid, "photo")
@@ -85,7 +85,7 @@ def list_for_job(
     per_page: int,
 ) -> Page[Photo]:
     """A page of a job's photos, oldest upload first."""
-    _photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_uuid)
     if photo_type is not None and photo_type not in PHOTO_TYPES:
         raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
@@ -127,11 +127,22 @@ def original_url(uow: UnitOfWork, photo: Photo) -> str:
     )
 
 
-def _photo_company(uow: UnitOfWork, principal: Principal, permission: str) -> Company:
+def photo_company(uow: UnitOfWork, principal: Principal, permission: str) -> Company:
+    """The caller's company, once it is sure the caller may use photos this way."""
     principal.require(permission)
     company = uow.session.get_one(Company, principal.company_id)
     policy.require_addon(company, "photos")
     return company
+
+
+def accept_files(
+    uow: UnitOfWork, company: Company, files: list[IncomingFile]
+) -> list[sniff.Sniffed]:
+    """Check every file's size and type, and the quotas, before any is stored."""
+    limit = policy.upload_limit(uow, company)
+    kinds = [_accepted(f, limit) for f in files]
+    policy.check_upload_quota(uow, company, len(files), sum(f.size for f in files))
+    return kinds
 
 
 def _accepted(incoming: IncomingFile, limit: int) -> sniff.Sniffed:
@@ -145,15 +156,16 @@ def _accepted(incoming: IncomingFile, limit: int) -> sniff.Sniffed:
     return sniff.require_accepted(incoming.head)
 
 
-def _store(
+def store(
     uow: UnitOfWork,
     principal: Principal,
     company: Company,
-    job: Job,
+    job: Job | None,
     incoming: IncomingFile,
     kind: sniff.Sniffed,
     details: PhotoDetails,
 ) -> Photo:
+    """Move an accepted file into storage and record it; undone if the transaction fails."""
     photo_uuid = uuid.uuid4()
     key = keys.photo_original(company.uuid, photo_uuid, kind.extension)
     storage = uow.ctx.storage
@@ -163,7 +175,7 @@ def _store(
     photo = Photo(
         uuid=photo_uuid,
         company_id=company.id,
-        job_id=job.id,
+        job_id=job.id if job else None,
         uploaded_by_id=principal.user_id,
         created_by_id=principal.user_id,
         updated_by_id=principal.user_id,
@@ -179,12 +191,16 @@ def _store(
         height=kind.height,
         taken_at=details.taken_at or now,
         taken_at_source="client" if details.taken_at else "upload",
+        client_key=details.client_key,
+        form_id=details.form_id,
         state="stored",
         stored_at=now,
     )
     uow.session.add(photo)
     uow.session.flush()
-    audit.record(uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=job.id)
+    audit.record(
+        uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=job.id if job else None
+    )
     photo_id = photo.id
     uow.after_commit(lambda: uow.ctx.tasks.enqueue_photo(photo_id))
     return photo

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobshots.db.base import Entity, Timestamped
 from jobshots.db.models.companies import User
+from jobshots.db.models.jobs import Job
 from jobshots.db.types import JSONType, UTCDateTime
 
 PHOTO_TYPES = ("before", "during", "after", "other")
@@ -72,7 +73,10 @@ class Photo(Entity, Timestamped):
     customer_email_sent: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    job: Mapped[Job | None] = relationship(lazy="joined")
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id], lazy="joined")
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id], lazy="joined")
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id], lazy="joined")
     renditions: Mapped[list[Rendition]] = relationship(
         back_populates="photo", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -91,6 +95,11 @@ class Photo(Entity, Timestamped):
     def processed(self) -> bool:
         """The renditions are ready."""
         return self.state == "processed"
+
+    @property
+    def public_key(self) -> str:
+        """The id callers use: their own key when they chose one, else the UUID."""
+        return self.client_key or str(self.uuid)
 
     def rendition(self, kind: str) -> Rendition | None:
         """The rendition of that kind, if made."""

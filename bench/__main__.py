@@ -1,0 +1,24 @@
+"""`make bench`: every benchmark, each printing its figures against a baseline from the same run."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bench import media, uploads
+
+
+def main() -> None:
+    """Run the media and upload benchmarks and print their reports."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--workdir", type=Path, default=Path("data/bench"))
+    args = parser.parse_args()
+    print("== Media pipeline ==")
+    print("\n".join(media.run(args.rounds, args.workdir)))
+    print("\n== Uploads ==")
+    print("\n".join(uploads.run(args.rounds, args.workdir / "uploads")))
+
+
+if __name__ == "__main__":
+    main()
