@@ -14,6 +14,7 @@ from jobshots import __version__
 from jobshots.config import Settings, get_settings
 from jobshots.core.context import Context, build_context
 from jobshots.dialects.crm_photos.routes import router as crm_photos
+from jobshots.dialects.fulcrum.routes import router as fulcrum_photos
 from jobshots.http import files, health
 from jobshots.tasks.factory import runner_for
 
@@ -43,6 +44,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(files.router)
     app.include_router(crm_photos)
+    app.include_router(fulcrum_photos)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

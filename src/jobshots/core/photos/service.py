@@ -41,6 +41,11 @@ def upload_limit_for_job(uow: UnitOfWork, principal: Principal, job_uuid: str) -
     return policy.upload_limit(uow, company)
 
 
+def upload_limit_for_company(uow: UnitOfWork, principal: Principal) -> int:
+    """Check the caller may upload photos at all, and give the byte limit to stream against."""
+    return policy.upload_limit(uow, photo_company(uow, principal, permissions.PHOTOS_MANAGE))
+
+
 def upload_to_job(
     uow: UnitOfWork,
     principal: Principal,

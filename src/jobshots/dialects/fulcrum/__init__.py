@@ -1,0 +1,1 @@
+"""Fulcrum-compatible photos API (seed 003): /api/v2/photos."""

@@ -1,0 +1,27 @@
+"""How the Fulcrum dialect reports core errors: 422 with field errors, else `{"error": ...}`."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from jobshots.core import errors
+
+# Core field names as Fulcrum's clients know them.
+FIELD_NAMES = {"client_key": "access_key", "job": "record_id", "body": "base"}
+STATUS: list[tuple[type[errors.CoreError], int]] = [
+    (errors.Invalid, 422),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+]
+
+
+def render(exc: errors.CoreError) -> Response:
+    """The status and body a Fulcrum client expects for this error."""
+    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 422)
+    if isinstance(exc, errors.Invalid):
+        fields = exc.fields or {"base": [exc.message]}
+        named = {FIELD_NAMES.get(name, name): messages for name, messages in fields.items()}
+        return JSONResponse({"photo": {"errors": named}}, status_code=status)
+    return JSONResponse({"error": exc.message}, status_code=status)
