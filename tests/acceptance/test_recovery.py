@@ -85,7 +85,9 @@ def _job_statuses(stack: Stack) -> list[str]:
 def test_killed_worker_finishes_the_work_after_restart_on_postgresql(
     tmp_path: Path, s3_endpoint: str
 ) -> None:
-    with running_stack("postgresql", "s3", tmp_path, s3_endpoint, FAST_RECOVERY) as stack:
+    with running_stack(
+        "postgresql", "s3", tmp_path, s3_endpoint, FAST_RECOVERY, worker=False
+    ) as stack:
         tenant = stack.new_tenant()
         photo = _upload_video(stack, tenant, tmp_path)
         assert _job_statuses(stack) == ["todo"]  # deferred after commit, before any worker

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select
 from jobshots.db.engine import normalise_url
 from jobshots.db.models import Photo, Rendition
 from tests.support.databases import fresh_database
-from tests.support.server import ServerProcess
+from tests.support.server import ServerProcess, kill_group
 
 S3_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 STACKS = [("sqlite", "local"), ("sqlite", "s3"), ("postgresql", "local"), ("postgresql", "s3")]
@@ -97,9 +97,7 @@ class Stack:
         return state, dict(kinds)
 
     def settle(self, seconds: float = 60) -> None:
-        """Wait until the server's own workers (SQLite) have processed what they were given."""
-        if self.server.database_url.startswith("postgres"):
-            return  # no worker runs in these stacks: nothing changes in the background
+        """Wait until the workers have processed every photo they were given."""
         engine = create_engine(normalise_url(self.server.database_url))
         deadline = time.monotonic() + seconds
         try:
@@ -130,9 +128,15 @@ class Stack:
 
 @contextmanager
 def running_stack(
-    backend: str, storage: str, tmp: Path, s3_endpoint: str | None, env: dict[str, str]
+    backend: str,
+    storage: str,
+    tmp: Path,
+    s3_endpoint: str | None,
+    env: dict[str, str],
+    *,
+    worker: bool = True,
 ) -> Iterator[Stack]:
-    """Start a server over a fresh database and a fresh media root or bucket."""
+    """Start a server over a fresh database and storage (and, on PostgreSQL, a worker)."""
     with fresh_database(backend, tmp) as database_url:
         media_root: Path | None = None
         s3 = bucket = None
@@ -151,7 +155,12 @@ def running_stack(
                 "&access_key_id=testing&secret_access_key=testing"
             )
         server = ServerProcess(database_url, storage_url, tmp, extra_env=env).start()
+        workers = []
+        if worker and backend == "postgresql":
+            workers.append(server.spawn("worker", log=(tmp / "worker.log").open("wb")))
         try:
             yield Stack(server, storage, media_root, s3, bucket)
         finally:
+            for proc in workers:
+                kill_group(proc)
             server.stop()

@@ -129,16 +129,17 @@ def original_image(
     return _image(ctx, principal, access_key, "original", request)
 
 
-@router.get("/{access_key}.json", summary="Fetch the metadata for a single photo (.json)")
+# Decorators register bottom-up: the `.json` path must come first, or `{access_key}` takes it.
 @router.get("/{access_key}", summary="Fetch the metadata for a single photo")
+@router.get("/{access_key}.json", summary="Fetch the metadata for a single photo (.json)")
 def get_photo(access_key: AccessKey, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """`{"photo": {...}}`."""
     with ctx.uow() as uow:
         return {"photo": wire.photo(uow, catalogue.get(uow, principal, access_key))}
 
 
-@router.put("/{access_key}.json", summary="Link or unlink a photo's record (.json)")
 @router.put("/{access_key}", summary="Link or unlink a photo's record")
+@router.put("/{access_key}.json", summary="Link or unlink a photo's record (.json)")
 def update_photo(
     access_key: AccessKey, body: Annotated[PhotoUpdate, Body()], principal: Caller, ctx: Ctx
 ) -> dict[str, Any]:
@@ -151,8 +152,8 @@ def update_photo(
         return {"photo": wire.photo(uow, item)}
 
 
-@router.delete("/{access_key}.json", summary="Not supported: photos cannot be deleted")
 @router.delete("/{access_key}", summary="Not supported: photos cannot be deleted")
+@router.delete("/{access_key}.json", summary="Not supported: photos cannot be deleted (.json)")
 def delete_photo(access_key: AccessKey) -> Response:
     """There is no DELETE for photos; unlink them from their record instead."""
     return JSONResponse(
