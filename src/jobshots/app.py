@@ -15,7 +15,8 @@ from jobshots.config import Settings, get_settings
 from jobshots.core.context import Context, build_context
 from jobshots.dialects.crm_photos.routes import router as crm_photos
 from jobshots.dialects.fulcrum.routes import router as fulcrum_photos
-from jobshots.http import files, health
+from jobshots.dialects.presigned.routes import router as presigned_photos
+from jobshots.http import direct_upload, files, health
 from jobshots.tasks.factory import runner_for
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ def create_app(
     app.state.ctx = context
     app.include_router(health.router)
     app.include_router(files.router)
+    app.include_router(direct_upload.router)
     app.include_router(crm_photos)
     app.include_router(fulcrum_photos)
+    app.include_router(presigned_photos)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

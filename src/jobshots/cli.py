@@ -21,10 +21,12 @@ app = typer.Typer(help="Jobshots: job-site photo documentation server.", no_args
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 company_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
 apikey_app = typer.Typer(help="API keys.", no_args_is_help=True)
+user_app = typer.Typer(help="People of a company.", no_args_is_help=True)
 job_app = typer.Typer(help="Jobs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(company_app, name="company")
 app.add_typer(apikey_app, name="apikey")
+app.add_typer(user_app, name="user")
 app.add_typer(job_app, name="job")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
@@ -208,6 +210,29 @@ def company_update(
     finally:
         ctx.close()
     typer.echo("company updated")
+
+
+@user_app.command("create")
+def user_create(
+    company: Annotated[str, typer.Option("--company", help="Company id or UUID.")],
+    email: Annotated[str, typer.Option("--email")],
+    role: Annotated[str, typer.Option("--role", help="owner, manager, staff, ...")] = "staff",
+    name: Annotated[str, typer.Option("--name")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a person to a company (then give them a key with `apikey create`)."""
+    first, _, last = name.strip().partition(" ")
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            owner = companies.get(uow, company)
+            user = users.create(uow, owner, email, role=role, first_name=first, last_name=last)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    data = {"user_id": user.id, "user_uuid": str(user.uuid), "email": user.email}
+    _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
 
 @apikey_app.command("create")

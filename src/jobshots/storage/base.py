@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 
 class StorageError(Exception):
     """The store could not do what was asked (unreachable, refused, ...)."""
+
+
+class UploadRefused(Exception):
+    """A browser-style upload form was used against its policy; `too_large` says which way."""
+
+    def __init__(self, reason: str, *, too_large: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.too_large = too_large
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """A presigned POST: send `fields` plus the file (last) as multipart/form-data to `url`."""
+
+    url: str
+    fields: dict[str, str]
 
 
 class Storage(Protocol):
@@ -43,6 +61,12 @@ class Storage(Protocol):
 
     def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
         """A URL that serves the object as-is to anyone holding it, until it expires."""
+        ...
+
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> UploadForm:
+        """A form that lets its holder upload one object to exactly `key`, and nothing else."""
         ...
 
     def check(self) -> None:

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import errno
 import hashlib
 import hmac
+import json
 import os
 import shutil
 import stat
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlencode
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError
+from jobshots.storage.base import StorageError, UploadForm, UploadRefused
+
+SIGNATURE_FIELD = "x-jobshots-signature"
 
 
 class LocalStorage:
@@ -136,6 +141,50 @@ class LocalStorage:
         expected = self._sign(key, ct, fn, exp).encode()
         return hmac.compare_digest(expected, sig.encode("utf-8", "replace"))
 
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> UploadForm:
+        """The same fields as an S3 presigned POST, signed by this server for `/uploads/direct`."""
+        self.path_for(key)
+        expires = datetime.fromtimestamp(time.time() + expires_in, tz=UTC)
+        policy = {
+            "expiration": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "conditions": [
+                {"key": key},
+                {"Content-Type": content_type},
+                ["content-length-range", 1, max_bytes],
+            ],
+        }
+        encoded = base64.b64encode(json.dumps(policy).encode()).decode()
+        fields = {
+            "key": key,
+            "Content-Type": content_type,
+            "policy": encoded,
+            SIGNATURE_FIELD: self._sign_policy(encoded),
+        }
+        return UploadForm(url=f"{self._base_url}/uploads/direct", fields=fields)
+
+    def accept_upload(self, fields: dict[str, str], size: int, now: float | None = None) -> str:
+        """The key a posted form may write; UploadRefused when any condition fails."""
+        encoded = fields.get("policy", "")
+        signature = fields.get(SIGNATURE_FIELD, "")
+        if not hmac.compare_digest(self._sign_policy(encoded).encode(), signature.encode()):
+            raise UploadRefused("the policy signature does not match")
+        policy = json.loads(base64.b64decode(encoded))
+        expires = datetime.strptime(policy["expiration"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        if (time.time() if now is None else now) >= expires.timestamp():
+            raise UploadRefused("the upload form has expired")
+        for condition in policy["conditions"]:
+            _check_condition(condition, fields, size)
+        key = fields["key"]
+        self.path_for(key)
+        return key
+
+    def _sign_policy(self, encoded: str) -> str:
+        # Domain-separated from download signatures, which share the key.
+        message = b"upload-policy\n" + encoded.encode()
+        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
+
     def _sign(self, key: str, ct: str, fn: str, exp: str) -> str:
         # Unambiguous: key and ct carry no newline and exp is digits, so only fn may.
         message = "\n".join((key, ct, fn, exp)).encode("utf-8", "surrogatepass")
@@ -173,6 +222,20 @@ class LocalStorage:
             d.mkdir(exist_ok=True)
             # The new directory's entry must reach disk too, or the file may vanish on crash.
             _fsync_dir(d.parent)
+
+
+def _check_condition(condition: object, fields: dict[str, str], size: int) -> None:
+    if isinstance(condition, dict):
+        for name, expected in condition.items():
+            if fields.get(name) != expected:
+                raise UploadRefused(f"field {name} does not match the policy")
+        return
+    if isinstance(condition, list) and condition[:1] == ["content-length-range"]:
+        low, high = int(condition[1]), int(condition[2])
+        if not low <= size <= high:
+            raise UploadRefused(f"the file must be {low} to {high} bytes", too_large=size > high)
+        return
+    raise UploadRefused("the policy has a condition this server does not know")
 
 
 def _is_header_safe(value: str) -> bool:

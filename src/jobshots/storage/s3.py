@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError
+from jobshots.storage.base import StorageError, UploadForm
 from jobshots.storage.disposition import content_disposition
 
 if TYPE_CHECKING:
@@ -149,6 +149,24 @@ class S3Storage:
                 },
                 ExpiresIn=expires_in,
             )
+
+    def upload_form(
+        self, key: str, *, content_type: str, max_bytes: int, expires_in: int
+    ) -> UploadForm:
+        """A real S3 presigned POST pinning the key, the content type and the size range."""
+        _check_key(key)
+        with _store_errors("presign an upload"):
+            post = self._client.generate_presigned_post(
+                Bucket=self._bucket,
+                Key=key,
+                Fields={"Content-Type": content_type},
+                Conditions=[
+                    {"Content-Type": content_type},
+                    ["content-length-range", 1, max_bytes],
+                ],
+                ExpiresIn=expires_in,
+            )
+        return UploadForm(url=post["url"], fields={k: str(v) for k, v in post["fields"].items()})
 
     def check(self) -> None:
         """HEAD the bucket; StorageError when the store is unreachable or refuses."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 
 from sqlalchemy import select
@@ -16,6 +17,8 @@ from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, JobStatus
 
 TITLE_MAX = 200
+# A photo taken this close to a property is taken to be of that property's job.
+NEAR_ENOUGH_METRES = 100.0
 
 
 def create(uow: UnitOfWork, principal: Principal, title: str, description: str = "") -> Job:
@@ -50,6 +53,43 @@ def get(uow: UnitOfWork, principal: Principal, job_uuid: str | uuid.UUID) -> Job
     if job is None:
         raise NotFound("job not found")
     return job
+
+
+def get_by_id(uow: UnitOfWork, principal: Principal, job_id: int) -> Job:
+    """The caller's job by integer id; another company's is NotFound like a missing one."""
+    job = repository.by_id(uow.session, principal.company_id, job_id)
+    if job is None:
+        raise NotFound("job not found")
+    return job
+
+
+def nearest_to(
+    uow: UnitOfWork, principal: Principal, latitude: float, longitude: float
+) -> Job | None:
+    """The latest job at the company's address nearest a point, if one lies within reach."""
+    # 0.002 degrees is ~220 m of latitude: a cheap box before the exact distance.
+    candidates = repository.addresses_near(
+        uow.session, principal.company_id, latitude, longitude, 0.002
+    )
+    placed = [
+        (metres_between(latitude, longitude, float(a.latitude), float(a.longitude)), a.id)
+        for a in candidates
+        if a.latitude is not None and a.longitude is not None
+    ]
+    within = sorted(p for p in placed if p[0] <= NEAR_ENOUGH_METRES)
+    for _, address_id in within:
+        job = repository.latest_at_address(uow.session, principal.company_id, address_id)
+        if job is not None:
+            return job
+    return None
+
+
+def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine) in metres."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
 def list_page(uow: UnitOfWork, principal: Principal, page: int, per_page: int) -> Page[Job]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
-import shutil
 import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -40,7 +40,7 @@ def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool 
         photo_uuid, key = photo.uuid, photo.storage_key
     with tempfile.TemporaryDirectory(prefix="jobshots-media-") as work:
         try:
-            source, kind = _fetch(ctx, key, Path(work))
+            source, kind, checksum = _fetch(ctx, key, Path(work))
             result = decoder(DecodeJob(source=source, kind=kind, out_dir=Path(work) / "out"))
             stored = _store_renditions(ctx, company_uuid, photo_uuid, result)
         except UnprocessableMedia as exc:
@@ -49,7 +49,7 @@ def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool 
             log.exception("processing photo %s failed", photo_id)
             return _record_failure(ctx, photo_id, f"{type(exc).__name__}: {exc}", permanent=False)
     with ctx.uow() as uow:
-        _record_success(uow, photo_id, result, stored)
+        _record_success(uow, photo_id, result, stored, checksum)
     return "processed"
 
 
@@ -71,17 +71,20 @@ def grace_cutoff(ctx: Context) -> datetime:
     return utcnow() - timedelta(seconds=ctx.settings.recovery_grace_seconds)
 
 
-def _fetch(ctx: Context, key: str, work: Path) -> tuple[Path, str]:
-    """Copy the original to local disk and decide its kind from its bytes again."""
+def _fetch(ctx: Context, key: str, work: Path) -> tuple[Path, str, str]:
+    """Copy the original to local disk, hashing it, and decide its kind from its bytes again."""
     source = work / "original"
+    digest = hashlib.sha256()
     with ctx.storage.open(key) as stream, source.open("wb") as out:
-        shutil.copyfileobj(stream, out, 1024 * 1024)
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+            out.write(chunk)
     (work / "out").mkdir()
     with source.open("rb") as head:
         sniffed = sniff.sniff(head.read(sniff.HEAD_BYTES))
     if not sniffed.accepted:
         raise UnprocessableMedia(f"stored original is {sniffed.kind}, not an accepted type")
-    return source, sniffed.kind
+    return source, sniffed.kind, digest.hexdigest()
 
 
 def _store_renditions(
@@ -108,7 +111,11 @@ def _store_renditions(
 
 
 def _record_success(
-    uow: UnitOfWork, photo_id: int, result: DecodeResult, renditions: list[Rendition]
+    uow: UnitOfWork,
+    photo_id: int,
+    result: DecodeResult,
+    renditions: list[Rendition],
+    checksum: str,
 ) -> None:
     photo = uow.session.scalars(
         select(Photo).where(Photo.id == photo_id).with_for_update(of=Photo)
@@ -122,6 +129,8 @@ def _record_success(
         photo.width, photo.height = result.video.width, result.video.height
         photo.duration_seconds = result.video.duration_seconds
         photo.orientation = None
+    # Direct uploads never streamed through the server: their hash is first known here.
+    photo.checksum_sha256 = photo.checksum_sha256 or checksum
     photo.state = "processed"
     photo.processed_at = utcnow()
     photo.failure_reason = None

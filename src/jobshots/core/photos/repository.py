@@ -90,9 +90,30 @@ def page_for_company(
     return list(session.scalars(query.offset(offset).limit(limit))), total
 
 
+def page_by_capture(
+    session: Session,
+    company_id: int,
+    *,
+    job_id: int | None,
+    links: dict[str, int],
+    offset: int,
+    limit: int,
+) -> tuple[list[Photo], int]:
+    """A page of the company's uploaded, live photos by capture date, and the total count."""
+    where = [Photo.company_id == company_id, Photo.state != "pending", Photo.deleted_at.is_(None)]
+    if job_id is not None:
+        where.append(Photo.job_id == job_id)
+    where.extend(getattr(Photo, column) == item for column, item in links.items())
+    total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
+    query = select(Photo).where(*where).order_by(Photo.taken_at, Photo.id)
+    return list(session.scalars(query.offset(offset).limit(limit))), total
+
+
 def uploads_since(session: Session, company_id: int, since: datetime) -> int:
     """How many photos the company has received since `since`."""
-    query = select(func.count()).where(Photo.company_id == company_id, Photo.created_at >= since)
+    query = select(func.count()).where(
+        Photo.company_id == company_id, Photo.created_at >= since, Photo.state != "pending"
+    )
     return session.scalar(query) or 0
 
 

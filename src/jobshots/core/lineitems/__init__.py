@@ -1,0 +1,1 @@
+"""Line items of a job: inspections, estimates, supplementals, change orders."""

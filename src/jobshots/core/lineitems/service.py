@@ -1,0 +1,75 @@
+"""Creating, finding and listing a company's line items."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from jobshots.core import audit, permissions
+from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.jobs import service as jobs
+from jobshots.core.principal import Principal
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import LINE_ITEM_KINDS, LineItem
+
+
+def create(
+    uow: UnitOfWork,
+    principal: Principal,
+    job_id: int,
+    kind: str,
+    description: str = "",
+    quantity: str | int | float | None = None,
+    unit_price: str | int | float | None = None,
+) -> LineItem:
+    """Add a line item of `kind` to one of the caller's jobs."""
+    principal.require(permissions.JOBS_MANAGE)
+    if kind not in LINE_ITEM_KINDS:
+        raise Invalid.field("kind", f"must be one of {', '.join(LINE_ITEM_KINDS)}")
+    try:
+        job = jobs.get_by_id(uow, principal, job_id)
+    except NotFound as exc:
+        raise Invalid.field("job", "does not exist") from exc
+    item = LineItem(
+        company_id=principal.company_id,
+        job_id=job.id,
+        kind=kind,
+        description=description,
+        quantity=_decimal(quantity, "quantity") if quantity is not None else Decimal(1),
+        unit_price=_decimal(unit_price, "unit_price") if unit_price is not None else None,
+    )
+    uow.session.add(item)
+    uow.session.flush()
+    audit.record(uow, principal, "line_item.created", "line_item", item.uuid, job_id=job.id)
+    return item
+
+
+def get(uow: UnitOfWork, principal: Principal, item_id: int, kind: str) -> LineItem:
+    """The caller's line item of that kind; anything else is NotFound."""
+    query = select(LineItem).where(
+        LineItem.id == item_id, LineItem.company_id == principal.company_id, LineItem.kind == kind
+    )
+    item = uow.session.scalars(query).one_or_none()
+    if item is None:
+        raise NotFound(f"{kind} line item not found")
+    return item
+
+
+def list_for(
+    uow: UnitOfWork, principal: Principal, job_id: int | None, kind: str | None
+) -> list[LineItem]:
+    """The caller's line items, optionally of one job and one kind."""
+    query = select(LineItem).where(LineItem.company_id == principal.company_id)
+    if job_id is not None:
+        query = query.where(LineItem.job_id == job_id)
+    if kind is not None:
+        query = query.where(LineItem.kind == kind)
+    return list(uow.session.scalars(query.order_by(LineItem.id)))
+
+
+def _decimal(value: str | int | float, field: str) -> Decimal:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise Invalid.field(field, "must be a number") from exc

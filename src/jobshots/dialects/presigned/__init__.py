@@ -1,0 +1,1 @@
+"""Presigned direct-upload photos API (seed 002): /light/photos/."""

@@ -1,0 +1,59 @@
+"""The local backend's answer to presigned POST uploads: `/uploads/direct`, as S3 would."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from jobshots.core.context import Context
+from jobshots.core.errors import Invalid, TooLarge
+from jobshots.http.deps import get_ctx
+from jobshots.http.multipart import read_multipart
+from jobshots.storage.base import UploadRefused
+from jobshots.storage.local import LocalStorage
+
+router = APIRouter(tags=["files"])
+
+
+@router.post("/uploads/direct", summary="Receive a presigned-form upload (local storage only)")
+async def direct_upload(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> Response:
+    """Store the form's file at its key if the signed policy allows it; else store nothing."""
+    storage = ctx.storage
+    if not isinstance(storage, LocalStorage):
+        return _s3_error(404, "NoSuchUpload", "uploads go straight to the object store")
+    try:
+        form = await read_multipart(request, storage.staging_dir(), ctx.settings.max_upload_bytes)
+    except TooLarge:
+        return _s3_error(400, "EntityTooLarge", "the file is larger than the policy allows")
+    except Invalid as exc:
+        return _s3_error(400, "MalformedPOSTRequest", exc.message)
+    try:
+        upload = next((f for name, f in form.files if name == "file"), None)
+        if upload is None:
+            return _s3_error(400, "MalformedPOSTRequest", "the form has no file field")
+        fields = {name: values[-1] for name, values in form.fields.items()}
+        try:
+            key = storage.accept_upload(fields, upload.size)
+        except UploadRefused as exc:
+            if exc.too_large:
+                return _s3_error(400, "EntityTooLarge", exc.reason)
+            return _s3_error(403, "AccessDenied", exc.reason)
+        except (ValueError, KeyError):
+            return _s3_error(403, "AccessDenied", "the policy is malformed")
+        await run_in_threadpool(storage.put_file, key, upload.path, fields["Content-Type"])
+    finally:
+        form.discard()
+    return Response(status_code=204)
+
+
+def _s3_error(status: int, code: str, message: str) -> Response:
+    body = f"<Error><Code>{code}</Code><Message>{_xml(message)}</Message></Error>"
+    return Response(body, status_code=status, media_type="application/xml")
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
