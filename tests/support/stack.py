@@ -67,8 +67,39 @@ class Stack:
 
     def new_job(self, tenant: Tenant, title: str = "Boiler service") -> str:
         """A fresh job's UUID."""
+        return self.new_job_ids(tenant, title)[1]
+
+    def new_job_ids(self, tenant: Tenant, title: str = "Boiler service") -> tuple[int, str]:
+        """A fresh job's integer id and UUID."""
         made = self.server.cli_json("job", "create", title, "--company", str(tenant.company_id))
-        return str(made["job_uuid"])
+        return int(made["job_id"]), str(made["job_uuid"])
+
+    def new_colleague(self, tenant: Tenant, role: str = "staff") -> Tenant:
+        """Another person of the same company, with a key of their own."""
+        email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
+        company = str(tenant.company_id)
+        self.server.cli("user", "create", "--company", company, "--email", email, "--role", role)
+        key = self.server.cli_json("apikey", "create", "--company", company, "--email", email)
+        return Tenant(tenant.company_id, tenant.company_uuid, key["api_key"], email)
+
+    def execute(self, statement: Any) -> None:
+        """Run one write statement on the server's database (test setup only)."""
+        engine = create_engine(normalise_url(self.server.database_url))
+        try:
+            with engine.begin() as conn:
+                conn.execute(statement)
+        finally:
+            engine.dispose()
+
+    def put_object(self, key: str, data: bytes) -> None:
+        """Write an object straight into storage, as a store that ignores policies would."""
+        if self.media_root is not None:
+            path = self.media_root / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            return
+        assert self.s3 is not None
+        self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
 
     def photo_rows(self) -> int:
         """Photo rows in the database, of any company."""
