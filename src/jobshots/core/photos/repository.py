@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from jobshots.db.models import Document, Photo
@@ -39,9 +40,7 @@ def page_for_job(
         where.append(Photo.photo_type == photo_type)
     if not include_deleted:
         where.append(Photo.deleted_at.is_(None))
-    total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
-    query = select(Photo).where(*where).order_by(Photo.created_at, Photo.id)
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    return _page(session, where, (Photo.created_at, Photo.id), offset, limit)
 
 
 def by_client_key(session: Session, company_id: int, client_key: str) -> Photo | None:
@@ -85,9 +84,7 @@ def page_for_company(
         where.append(Photo.created_at >= created_since)
     if updated_since is not None:
         where.append(Photo.updated_at >= updated_since)
-    total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
-    query = select(Photo).where(*where).order_by(Photo.created_at, Photo.id)
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    return _page(session, where, (Photo.created_at, Photo.id), offset, limit)
 
 
 def page_by_capture(
@@ -104,9 +101,19 @@ def page_by_capture(
     if job_id is not None:
         where.append(Photo.job_id == job_id)
     where.extend(getattr(Photo, column) == item for column, item in links.items())
+    return _page(session, where, (Photo.taken_at, Photo.id), offset, limit)
+
+
+def _page(
+    session: Session,
+    where: list[ColumnElement[bool]],
+    order: tuple[Any, ...],
+    offset: int,
+    limit: int,
+) -> tuple[list[Photo], int]:
     total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
-    query = select(Photo).where(*where).order_by(Photo.taken_at, Photo.id)
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    query = select(Photo).where(*where).order_by(*order).offset(offset).limit(limit)
+    return list(session.scalars(query)), total
 
 
 def uploads_since(session: Session, company_id: int, since: datetime) -> int:
