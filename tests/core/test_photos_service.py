@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import Forbidden, NotFound, QuotaExceeded
 from jobshots.core.jobs import service as jobs
+from jobshots.core.photos import catalogue
 from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
 from jobshots.core.users import service as users
@@ -117,3 +120,27 @@ def test_other_company_job_is_not_found(ctx: Context) -> None:
             uow, stranger, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
         )
     assert _media_files(ctx) == []
+
+
+def test_racing_uploads_with_one_key_keep_one_photo_and_one_file(ctx: Context) -> None:
+    principal, _ = _setup(ctx)
+    data = images.jpeg()
+    details = photos.PhotoDetails(client_key="phone-photo-1")
+    first_uow = ctx.uow().__enter__()
+    first = catalogue.receive(first_uow, principal, _incoming(ctx, data), details)
+    outcome: dict[str, object] = {}
+
+    def second_upload() -> None:
+        with ctx.uow() as uow:
+            received = catalogue.receive(uow, principal, _incoming(ctx, data), details)
+            outcome.update(created=received.created, photo=received.photo.id)
+
+    racer = threading.Thread(target=second_upload)
+    racer.start()
+    time.sleep(0.3)  # lets the second upload reach its insert before the first commits
+    first_uow.__exit__(None, None, None)
+    racer.join(30)
+    assert outcome == {"created": False, "photo": first.photo.id}
+    assert len(_media_files(ctx)) == 1
+    with ctx.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Photo)) == 1

@@ -66,8 +66,8 @@ def receive(
         with uow.session.begin_nested():
             photo = store(uow, principal, company, job, incoming, kind, details)
     except IntegrityError:
-        # Another request stored the same key first; its rolled-back file is deleted by
-        # the unit of work, and this upload answers like a retry.
+        # Another request stored the same key first (store() has removed this one's file):
+        # answer like a retry of that upload.
         raced = repository.by_client_key(uow.session, company.id, details.client_key)
         if raced is None:
             raise

@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from jobshots.core import audit, permissions
 from jobshots.core.companies import policy
 from jobshots.core.errors import Invalid, NotFound, TooLarge
@@ -202,7 +204,12 @@ def store(
         stored_at=now,
     )
     uow.session.add(photo)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        # A savepoint may absorb this and the transaction still commit: remove the file now.
+        storage.delete(key)
+        raise
     audit.record(
         uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=job.id if job else None
     )
