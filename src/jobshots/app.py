@@ -16,8 +16,10 @@ from jobshots.core.context import Context, build_context
 from jobshots.dialects.crm_photos.routes import router as crm_photos
 from jobshots.dialects.fulcrum.routes import router as fulcrum_photos
 from jobshots.dialects.presigned.routes import router as presigned_photos
+from jobshots.dialects.workphotos.routes import router as workphotos_jobs
 from jobshots.http import direct_upload, files, health
 from jobshots.tasks.factory import runner_for
+from jobshots.web.routes import router as web_pages
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ def create_app(
     app.include_router(crm_photos)
     app.include_router(fulcrum_photos)
     app.include_router(presigned_photos)
+    app.include_router(workphotos_jobs)
+    app.include_router(web_pages)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

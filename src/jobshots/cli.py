@@ -28,6 +28,8 @@ app.add_typer(company_app, name="company")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(user_app, name="user")
 app.add_typer(job_app, name="job")
+report_app = typer.Typer(help="Public job report links.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -297,6 +299,43 @@ def job_create(
         ctx.close()
     data = {"job_id": job.id, "job_uuid": str(job.uuid), "reference": job.reference}
     _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+JobUuid = Annotated[str, typer.Argument(metavar="JOB_UUID", help="The job's UUID.")]
+
+
+@report_app.command("revoke")
+def report_revoke(job: JobUuid) -> None:
+    """Withdraw a job's public report link: it answers 404 from now on."""
+    from jobshots.core.reports import service as reports
+
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            reports.revoke(uow, reports.acting_owner(uow, job), job)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    typer.echo(f"report link of job {job} revoked")
+
+
+@report_app.command("reissue")
+def report_reissue(job: JobUuid, as_json: JsonFlag = False) -> None:
+    """Give a job a new public report link (the old one answers 404) and print it."""
+    from jobshots.core.reports import service as reports
+    from jobshots.web import links
+
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            token = reports.reissue(uow, reports.acting_owner(uow, job), job)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
+    url = links.report_url(ctx.settings.base_url, token)
+    _emit(as_json, {"job_uuid": job, "report_url": url}, url)
 
 
 def main() -> None:

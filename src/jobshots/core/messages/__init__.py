@@ -1,0 +1,1 @@
+"""Chat messages on a job, and the job's timeline: its messages and photos together."""

@@ -1,0 +1,148 @@
+"""A job's conversation: chat messages, and the timeline they share with the job's photos."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from jobshots.core import audit, permissions
+from jobshots.core.errors import Invalid
+from jobshots.core.jobs import service as jobs
+from jobshots.core.messages import repository
+from jobshots.core.photos import files
+from jobshots.core.photos import service as photos
+from jobshots.core.principal import Principal
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import Job, JobMessage, Photo, User
+from jobshots.db.types import utcnow
+
+MESSAGE_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One message of a job's timeline: words (`chat`) or a photo (`image`)."""
+
+    kind: Literal["chat", "image"]
+    at: datetime
+    author_uuid: uuid.UUID | None
+    author_name: str | None
+    text: str | None = None
+    photo_type: str | None = None
+    image_url: str | None = None
+    thumbnail_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A job with its chat messages and photos merged, oldest first."""
+
+    job: Job
+    entries: list[TimelineEntry]
+
+    @property
+    def last_activity(self) -> datetime:
+        """When the job, or anything on its timeline, last changed."""
+        return max([self.job.updated_at, *(entry.at for entry in self.entries)])
+
+    @property
+    def main_thumbnail(self) -> str | None:
+        """The thumbnail of the job's newest photo."""
+        images = (entry for entry in reversed(self.entries) if entry.kind == "image")
+        return next((entry.thumbnail_url for entry in images), None)
+
+
+def start_job(
+    uow: UnitOfWork, principal: Principal, title: str, first_message: str | None = None
+) -> Job:
+    """Open a job and, when given one, post its first message."""
+    job = jobs.create(uow, principal, title)
+    if first_message is not None and first_message.strip():
+        _add(uow, principal, job, first_message)
+    return job
+
+
+def post(uow: UnitOfWork, principal: Principal, job_uuid: str, text: str) -> TimelineEntry:
+    """Add a chat message to one of the caller's jobs."""
+    job = jobs.get(uow, principal, job_uuid)
+    return _chat(_add(uow, principal, job, text), public=False)
+
+
+def timeline(uow: UnitOfWork, principal: Principal, job_uuid: str) -> Timeline:
+    """One of the caller's jobs with everything said and photographed on it."""
+    principal.require(permissions.JOBS_LIST)
+    principal.require(permissions.PHOTOS_VIEW)
+    job = jobs.get(uow, principal, job_uuid)
+    return Timeline(job=job, entries=entries(uow, job, public=False))
+
+
+def entries(uow: UnitOfWork, job: Job, *, public: bool) -> list[TimelineEntry]:
+    """The job's chat and photos, oldest first; `public` shows only metadata-free renditions."""
+    chat = [_chat(m, public) for m in repository.chat_for_job(uow.session, job.company_id, job.id)]
+    images = [
+        entry
+        for photo in repository.photos_for_job(uow.session, job.company_id, job.id)
+        if (entry := _image(uow, photo, public)) is not None
+    ]
+    # A stable sort: a chat message and a photo at the same instant keep chat first.
+    return sorted(chat + images, key=lambda entry: entry.at)
+
+
+def _add(uow: UnitOfWork, principal: Principal, job: Job, text: str) -> JobMessage:
+    # The timeline is the job's photo conversation: whoever may add photos may add words.
+    principal.require(permissions.PHOTOS_MANAGE)
+    text = text.strip()
+    if not text:
+        raise Invalid.field("message", "must be provided")
+    if len(text) > MESSAGE_MAX:
+        raise Invalid.field("message", f"must be at most {MESSAGE_MAX} characters")
+    message = JobMessage(
+        company_id=job.company_id,
+        job_id=job.id,
+        author_id=principal.user_id,
+        body=text,
+        created_at=utcnow(),
+    )
+    uow.session.add(message)
+    uow.session.flush()
+    audit.record(uow, principal, "message.posted", "job_message", message.uuid, job_id=job.id)
+    return message
+
+
+def _chat(message: JobMessage, public: bool) -> TimelineEntry:
+    return TimelineEntry(
+        kind="chat",
+        at=message.created_at,
+        author_uuid=message.author.uuid if message.author else None,
+        author_name=_name(message.author, public),
+        text=message.body,
+    )
+
+
+def _image(uow: UnitOfWork, photo: Photo, public: bool) -> TimelineEntry | None:
+    large = files.rendition_url(uow, photo, "large")
+    thumbnail = files.rendition_url(uow, photo, "thumbnail")
+    if public and (large is None or thumbnail is None):
+        # The public never gets the original: it may carry GPS and EXIF.
+        return None
+    image = large or photos.original_url(uow, photo)
+    return TimelineEntry(
+        kind="image",
+        at=photo.created_at,
+        author_uuid=photo.uploaded_by.uuid if photo.uploaded_by else None,
+        author_name=_name(photo.uploaded_by, public),
+        photo_type=photo.photo_type,
+        image_url=image,
+        thumbnail_url=thumbnail or image,
+    )
+
+
+def _name(user: User | None, public: bool) -> str | None:
+    if user is None:
+        return None
+    if public:
+        # Never an e-mail address on a public page: the name, or nothing.
+        return f"{user.first_name} {user.last_name}".strip() or None
+    return user.display_name

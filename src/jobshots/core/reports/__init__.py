@@ -1,0 +1,1 @@
+"""Public job reports: a read-only page behind an unguessable, revocable link."""

@@ -1,0 +1,33 @@
+"""How the WorkPhotos dialect reports core errors: `{"error": "<message>"}`."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from jobshots.core import errors
+
+# Core field names as WorkPhotos clients know them.
+FIELD_NAMES = {"title": "name", "job": "jobId"}
+STATUS: list[tuple[type[errors.CoreError], int]] = [
+    (errors.Invalid, 400),
+    (errors.Unauthenticated, 401),
+    (errors.Forbidden, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+]
+
+
+def render(exc: errors.CoreError) -> Response:
+    """The status for this error, with one sentence saying what was wrong."""
+    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+    return JSONResponse({"error": _sentence(exc)}, status_code=status)
+
+
+def _sentence(exc: errors.CoreError) -> str:
+    if isinstance(exc, errors.Invalid) and exc.fields.keys() & FIELD_NAMES.keys():
+        return "; ".join(
+            f"{FIELD_NAMES.get(name, name)} {problem}"
+            for name, problems in exc.fields.items()
+            for problem in problems
+        )
+    return exc.message

@@ -1,0 +1,1 @@
+"""Server-rendered pages: the public job report and the web app's job page."""

@@ -1,0 +1,40 @@
+"""Rendering the page templates, with the headers every page carries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from jobshots.core.times import iso_seconds
+
+_templates = Environment(
+    loader=PackageLoader("jobshots.web", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_templates.filters["iso"] = iso_seconds
+
+PAGE_HEADERS = {
+    # Styles are inline and there is no script; images may come from the storage's own host.
+    "Content-Security-Policy": (
+        "default-src 'none'; img-src 'self' https: http:; style-src 'unsafe-inline'; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    # A report link is its own password: never send it on as a Referer, never index it,
+    # never keep it in a cache past a revocation.
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def page(
+    template: str, status_code: int = 200, headers: dict[str, str] | None = None, **values: Any
+) -> HTMLResponse:
+    """The template rendered as an HTML response."""
+    html = _templates.get_template(template).render(**values)
+    return HTMLResponse(html, status_code=status_code, headers={**PAGE_HEADERS, **(headers or {})})
