@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -14,6 +16,7 @@ from jobshots.core.apikeys import service as apikeys
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context, build_context
 from jobshots.core.errors import CoreError
+from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
 from jobshots.tasks.factory import runner_for
 
@@ -47,6 +50,19 @@ def _context() -> Context:
     ctx = build_context(_settings())
     ctx.tasks = runner_for(ctx, serving=False)
     return ctx
+
+
+@contextmanager
+def _unit_of_work() -> Iterator[UnitOfWork]:
+    """A unit of work in a fresh context; a core error ends the command with its message."""
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            yield uow
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    finally:
+        ctx.close()
 
 
 def _emit(as_json: bool, data: dict[str, Any], text: str) -> None:
@@ -164,14 +180,8 @@ def company_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a company and its owner; print the owner's API key once."""
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            made = companies.create(uow, name, owner_email, owner_name)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        made = companies.create(uow, name, owner_email, owner_name)
     data = {
         "company_id": made.company.id,
         "company_uuid": str(made.company.uuid),
@@ -203,14 +213,8 @@ def company_update(
         monthly_upload_quota=monthly_upload_quota,
         vat_rate=rate,
     )
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            companies.update_plan(uow, companies.get(uow, company), change)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        companies.update_plan(uow, companies.get(uow, company), change)
     typer.echo("company updated")
 
 
@@ -224,15 +228,9 @@ def user_create(
 ) -> None:
     """Add a person to a company (then give them a key with `apikey create`)."""
     first, _, last = name.strip().partition(" ")
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            owner = companies.get(uow, company)
-            user = users.create(uow, owner, email, role=role, first_name=first, last_name=last)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        owner = companies.get(uow, company)
+        user = users.create(uow, owner, email, role=role, first_name=first, last_name=last)
     data = {"user_id": user.id, "user_uuid": str(user.uuid), "email": user.email}
     _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
@@ -249,32 +247,20 @@ def apikey_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Issue an API key for a user; the key is printed once and never again."""
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            owner = companies.get(uow, company)
-            user = users.require_by_email(uow, owner.id, email)
-            issued = apikeys.issue(
-                uow, user, name=name, allowed_ips=allow_ip, key_permissions=permission
-            )
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        owner = companies.get(uow, company)
+        user = users.require_by_email(uow, owner.id, email)
+        issued = apikeys.issue(
+            uow, user, name=name, allowed_ips=allow_ip, key_permissions=permission
+        )
     _emit(as_json, {"api_key": issued.secret, "prefix": issued.prefix}, issued.secret)
 
 
 @apikey_app.command("revoke")
 def apikey_revoke(prefix: str) -> None:
     """Revoke a key by its prefix (the 12 characters after `jsk_`)."""
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            apikeys.revoke(uow, prefix)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        apikeys.revoke(uow, prefix)
     typer.echo(f"revoked {prefix}")
 
 
@@ -287,16 +273,10 @@ def job_create(
     """Open a job in a company, as its owner."""
     from jobshots.core.jobs import service as jobs
 
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            owner_company = companies.get(uow, company)
-            principal = users.acting_as(users.owner_of(uow, owner_company.id))
-            job = jobs.create(uow, principal, title)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        owner_company = companies.get(uow, company)
+        principal = users.acting_as(users.owner_of(uow, owner_company.id))
+        job = jobs.create(uow, principal, title)
     data = {"job_id": job.id, "job_uuid": str(job.uuid), "reference": job.reference}
     _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
 
@@ -309,14 +289,8 @@ def report_revoke(job: JobUuid) -> None:
     """Withdraw a job's public report link: it answers 404 from now on."""
     from jobshots.core.reports import service as reports
 
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            reports.revoke(uow, reports.acting_owner(uow, job), job)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
+    with _unit_of_work() as uow:
+        reports.revoke(uow, reports.acting_owner(uow, job), job)
     typer.echo(f"report link of job {job} revoked")
 
 
@@ -326,15 +300,9 @@ def report_reissue(job: JobUuid, as_json: JsonFlag = False) -> None:
     from jobshots.core.reports import service as reports
     from jobshots.web import links
 
-    ctx = _context()
-    try:
-        with ctx.uow() as uow:
-            token = reports.reissue(uow, reports.acting_owner(uow, job), job)
-    except CoreError as exc:
-        raise _fail(exc) from exc
-    finally:
-        ctx.close()
-    url = links.report_url(ctx.settings.base_url, token)
+    with _unit_of_work() as uow:
+        token = reports.reissue(uow, reports.acting_owner(uow, job), job)
+    url = links.report_url(_settings().base_url, token)
     _emit(as_json, {"job_uuid": job, "report_url": url}, url)
 
 

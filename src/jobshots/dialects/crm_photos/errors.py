@@ -5,19 +5,12 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
-
-STATUS: list[tuple[type[errors.CoreError], int]] = [
-    (errors.Invalid, 400),
-    (errors.Unauthenticated, 401),
-    (errors.Forbidden, 403),
-    (errors.NotFound, 404),
-    (errors.Conflict, 409),
-]
+from jobshots.http.errors import status_for
 
 
 def render(exc: errors.CoreError) -> Response:
     """The CRM error envelope with the status the seed's table gives."""
-    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+    status = status_for(exc)
     body: dict[str, object] = {"code": exc.code, "message": exc.message}
     if isinstance(exc, errors.Invalid) and exc.fields:
         body["fields"] = exc.fields

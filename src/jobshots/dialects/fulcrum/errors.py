@@ -5,21 +5,15 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.http.errors import status_for
 
 # Core field names as Fulcrum's clients know them.
 FIELD_NAMES = {"client_key": "access_key", "job": "record_id", "body": "base"}
-STATUS: list[tuple[type[errors.CoreError], int]] = [
-    (errors.Invalid, 422),
-    (errors.Unauthenticated, 401),
-    (errors.Forbidden, 403),
-    (errors.NotFound, 404),
-    (errors.Conflict, 409),
-]
 
 
 def render(exc: errors.CoreError) -> Response:
     """The status and body a Fulcrum client expects for this error."""
-    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 422)
+    status = status_for(exc, invalid=422)
     if isinstance(exc, errors.Invalid):
         fields = exc.fields or {"base": [exc.message]}
         named = {FIELD_NAMES.get(name, name): messages for name, messages in fields.items()}

@@ -5,21 +5,15 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.http.errors import status_for
 
 # Core field names as this API's clients know them.
 FIELD_NAMES = {"inspection_line_item": "job_inspection_line_item", "body": "non_field_errors"}
-STATUS: list[tuple[type[errors.CoreError], int]] = [
-    (errors.Invalid, 400),
-    (errors.Unauthenticated, 401),
-    (errors.Forbidden, 403),
-    (errors.NotFound, 404),
-    (errors.Conflict, 409),
-]
 
 
 def render(exc: errors.CoreError) -> Response:
     """`{"field": ["message"]}` for validation errors, `{"detail": "..."}` for the rest."""
-    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+    status = status_for(exc)
     if isinstance(exc, errors.Invalid):
         fields = exc.fields or {"non_field_errors": [exc.message]}
         body = {FIELD_NAMES.get(name, name): messages for name, messages in fields.items()}

@@ -5,21 +5,15 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.http.errors import status_for
 
 # Core field names as WorkPhotos clients know them.
 FIELD_NAMES = {"title": "name", "job": "jobId"}
-STATUS: list[tuple[type[errors.CoreError], int]] = [
-    (errors.Invalid, 400),
-    (errors.Unauthenticated, 401),
-    (errors.Forbidden, 403),
-    (errors.NotFound, 404),
-    (errors.Conflict, 409),
-]
 
 
 def render(exc: errors.CoreError) -> Response:
     """The status for this error, with one sentence saying what was wrong."""
-    status = next((code for kind, code in STATUS if isinstance(exc, kind)), 400)
+    status = status_for(exc)
     return JSONResponse({"error": _sentence(exc)}, status_code=status)
 
 
