@@ -8,11 +8,12 @@ import uuid
 from sqlalchemy import select
 
 from jobshots.core import audit, permissions
-from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.errors import NotFound
 from jobshots.core.ids import parse_uuid
 from jobshots.core.jobs import repository
 from jobshots.core.pagination import Page
 from jobshots.core.principal import Principal
+from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, JobStatus
 
@@ -24,11 +25,7 @@ NEAR_ENOUGH_METRES = 100.0
 def create(uow: UnitOfWork, principal: Principal, title: str, description: str = "") -> Job:
     """Open a new job in the caller's company with the company's defaults."""
     principal.require(permissions.JOBS_MANAGE)
-    title = title.strip()
-    if not title:
-        raise Invalid.field("title", "must be provided")
-    if len(title) > TITLE_MAX:
-        raise Invalid.field("title", f"must be at most {TITLE_MAX} characters")
+    title = required_text(title, "title", TITLE_MAX)
     company = uow.session.get_one(Company, principal.company_id)
     job = Job(
         company_id=company.id,

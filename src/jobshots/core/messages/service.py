@@ -8,12 +8,12 @@ from datetime import datetime
 from typing import Literal
 
 from jobshots.core import audit, permissions
-from jobshots.core.errors import Invalid
 from jobshots.core.jobs import service as jobs
 from jobshots.core.messages import repository
 from jobshots.core.photos import files
 from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
+from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Job, JobMessage, Photo, User
 from jobshots.db.types import utcnow
@@ -93,11 +93,7 @@ def entries(uow: UnitOfWork, job: Job, *, public: bool) -> list[TimelineEntry]:
 def _add(uow: UnitOfWork, principal: Principal, job: Job, text: str) -> JobMessage:
     # The timeline is the job's photo conversation: whoever may add photos may add words.
     principal.require(permissions.PHOTOS_MANAGE)
-    text = text.strip()
-    if not text:
-        raise Invalid.field("message", "must be provided")
-    if len(text) > MESSAGE_MAX:
-        raise Invalid.field("message", f"must be at most {MESSAGE_MAX} characters")
+    text = required_text(text, "message", MESSAGE_MAX)
     message = JobMessage(
         company_id=job.company_id,
         job_id=job.id,
