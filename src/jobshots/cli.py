@@ -166,6 +166,7 @@ def demo() -> None:
     typer.echo(f"Demo company {result.company_name!r} {state}.")
     typer.echo(f"  Open:    {ctx.settings.base_url}/docs")
     typer.echo(f"  API key: {result.api_key}")
+    typer.echo(f"  Workspace (workspaceId): {result.workspace}")
     typer.echo(
         f"  Try:     curl -H 'Authorization: Bearer {result.api_key}' "
         f"{ctx.settings.base_url}/api/v1/jobs/{result.job_uuid}/photos"

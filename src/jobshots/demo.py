@@ -38,6 +38,7 @@ class DemoResult:
     company_name: str | None
     api_key: str | None
     job_uuid: str | None
+    workspace: str | None = None
 
 
 def ensure_demo(ctx: Context) -> DemoResult:
@@ -62,6 +63,7 @@ def ensure_demo(ctx: Context) -> DemoResult:
             company_name=owner.company.name,
             api_key=key,
             job_uuid=str(first_job.uuid) if first_job else None,
+            workspace=str(owner.company.uuid),
         )
 
 

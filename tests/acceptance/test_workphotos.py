@@ -430,3 +430,14 @@ def test_openapi_documents_the_request_bodies(single_stack: Stack) -> None:
         schema = paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert set(schema["required"]) == required
         assert "options" not in paths[path]
+
+
+def test_workspace_id_is_accepted_in_any_uuid_spelling(single_stack: Stack) -> None:
+    tenant = single_stack.new_tenant("Spelling Ltd")
+    spellings = [tenant.company_uuid.upper(), tenant.company_uuid.replace("-", "")]
+    with single_stack.client() as client:
+        for workspace in spellings:
+            body = {**signed(tenant), "workspaceId": workspace}
+            assert client.post("/job/list", json=body).status_code == 200
+        not_a_uuid = client.post("/job/list", json={**signed(tenant), "workspaceId": "acme"})
+    assert not_a_uuid.status_code == 403
