@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     media_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
     recovery_grace_seconds: float = Field(default=600, ge=0)
     recovery_interval_seconds: float = Field(default=60, gt=0)
+    worker_heartbeat_seconds: float = Field(default=10, gt=0)
 
     @field_validator("base_url")
     @classmethod

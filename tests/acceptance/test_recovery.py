@@ -20,6 +20,7 @@ FAST_RECOVERY = {
     "JOBSHOTS_RECOVERY_GRACE_SECONDS": "1",
     "JOBSHOTS_RECOVERY_INTERVAL_SECONDS": "1",
     "JOBSHOTS_MEDIA_WORKERS": "1",
+    "JOBSHOTS_WORKER_HEARTBEAT_SECONDS": "1",
     "JOBSHOTS_MAX_UPLOAD_BYTES": str(50 * 1024 * 1024),
 }
 VIDEO_KINDS = {"thumbnail": 1, "large": 1, "video_720p": 1, "video_360p": 1}
@@ -93,12 +94,17 @@ def test_killed_worker_finishes_the_work_after_restart_on_postgresql(
         assert _job_statuses(stack) == ["todo"]  # deferred after commit, before any worker
         first = stack.server.spawn("worker", log=(tmp_path / "worker-1.log").open("wb"))
         try:
-            assert _wait_for(lambda: _job_statuses(stack) == ["doing"], 30)
+            assert _wait_for(lambda: "doing" in _job_statuses(stack), 30)
         finally:
             kill_group(first)
         assert stack.photo_state(photo) == ("stored", {}), "killed too late to prove anything"
         second = stack.server.spawn("worker", log=(tmp_path / "worker-2.log").open("wb"))
         try:
             _assert_processed_once(stack, photo)
+            # The killed worker's job is closed, not left `doing` for ever.
+            assert _wait_for(lambda: "doing" not in _job_statuses(stack), 30), _job_statuses(stack)
+            statuses = _job_statuses(stack)
+            assert statuses[0] == "failed"  # the job the killed worker held
+            assert set(statuses[1:]) == {"succeeded"}
         finally:
             kill_group(second)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 
 import procrastinate
 import psycopg
 from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
 
 from jobshots.core.context import Context
@@ -18,6 +20,8 @@ from jobshots.tasks.sweeper import Sweeper
 log = logging.getLogger(__name__)
 
 QUEUE = "media"
+# A worker silent for this many heartbeats is taken to be dead.
+STALLED_AFTER_BEATS = 3
 PROCESS_PHOTO = "jobshots.process_photo"
 _worker_ctx: Context | None = None
 
@@ -55,14 +59,17 @@ def ensure_schema(database_url: str) -> None:
 
 
 class ProcrastinateRunner:
-    """Defers a job per photo; a queueing lock keeps one waiting job per photo at most."""
+    """Defers a job per photo: at most one waiting and one running per photo."""
 
     def __init__(self, database_url: str) -> None:
         self._app = make_app(database_url).open()
 
     def enqueue_photo(self, photo_id: int) -> None:
         """Defer processing; a job already waiting for this photo is enough."""
-        deferrer = self._app.configure_task(PROCESS_PHOTO, queueing_lock=f"photo-{photo_id}")
+        # queueing_lock: one waiting job per photo; lock: never two running at once, so a
+        # duplicate waits, then finds the photo processed.
+        name = f"photo-{photo_id}"
+        deferrer = self._app.configure_task(PROCESS_PHOTO, queueing_lock=name, lock=name)
         with contextlib.suppress(AlreadyEnqueued):
             deferrer.defer(photo_id=photo_id)
 
@@ -71,16 +78,48 @@ class ProcrastinateRunner:
         self._app.close()
 
 
+def close_abandoned_jobs(database_url: str, silent_for: float) -> int:
+    """Mark failed the jobs of workers that stopped sending heartbeats (killed mid-job)."""
+    # Their photos are still `stored`, so the recovery sweep queues the work again.
+
+    async def close() -> int:
+        app = make_app(database_url)
+        async with app.open_async():
+            abandoned = list(
+                await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=silent_for)
+            )
+            for job in abandoned:
+                await app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+        return len(abandoned)
+
+    closed = asyncio.run(close())
+    if closed:
+        log.info("closed %d job(s) abandoned by stopped workers", closed)
+    return closed
+
+
 def run_worker(ctx: Context, concurrency: int) -> None:
     """Run jobs until stopped, sweeping for lost work alongside."""
     global _worker_ctx
     _worker_ctx = ctx
     configure_worker_process()
-    runner = ProcrastinateRunner(ctx.settings.database_url)
-    sweeper = Sweeper(ctx, runner.enqueue_photo, immediate_first_sweep=False)
+    heartbeat = ctx.settings.worker_heartbeat_seconds
+    url = ctx.settings.database_url
+    runner = ProcrastinateRunner(url)
+    sweeper = Sweeper(
+        ctx,
+        runner.enqueue_photo,
+        immediate_first_sweep=False,
+        also=lambda: close_abandoned_jobs(url, STALLED_AFTER_BEATS * heartbeat),
+    )
     sweeper.start()
     try:
-        make_app(ctx.settings.database_url).run_worker(queues=[QUEUE], concurrency=concurrency)
+        make_app(url).run_worker(
+            queues=[QUEUE],
+            concurrency=concurrency,
+            update_heartbeat_interval=heartbeat,
+            stalled_worker_timeout=STALLED_AFTER_BEATS * heartbeat,
+        )
     finally:
         sweeper.stop()
         runner.close()

@@ -16,10 +16,16 @@ class Sweeper:
     """A daemon thread that re-enqueues photos stored but not processed."""
 
     def __init__(
-        self, ctx: Context, enqueue: Callable[[int], None], *, immediate_first_sweep: bool
+        self,
+        ctx: Context,
+        enqueue: Callable[[int], None],
+        *,
+        immediate_first_sweep: bool,
+        also: Callable[[], object] | None = None,
     ) -> None:
         self._ctx = ctx
         self._enqueue = enqueue
+        self._also = also
         # With in-process workers nothing can be in flight at start, so the first sweep
         # takes everything; shared workers wait out the grace period like later sweeps.
         self._immediate = immediate_first_sweep
@@ -38,6 +44,8 @@ class Sweeper:
         """Enqueue what is waiting; return how many photos were enqueued."""
         cutoff = None if everything else processing.grace_cutoff(self._ctx)
         waiting = processing.awaiting_processing(self._ctx, cutoff)
+        if self._also is not None:
+            self._also()
         for photo_id in waiting:
             self._enqueue(photo_id)
         if waiting:
