@@ -20,6 +20,13 @@ class Principal:
     api_key_id: int | None = None
     ip: str | None = None
 
+    def works_in(self, workspace: str) -> bool:
+        """True when `workspace` names the caller's company (its UUID, in any spelling)."""
+        try:
+            return uuid.UUID(workspace.strip()) == self.company_uuid
+        except ValueError:
+            return False
+
     def require(self, permission: str) -> None:
         """Raise Forbidden unless the caller holds `permission`."""
         if permission not in self.permissions:

@@ -10,7 +10,6 @@ from starlette.responses import Response
 
 from jobshots.core.context import Context
 from jobshots.core.errors import NotFound
-from jobshots.core.ids import parse_uuid
 from jobshots.core.jobs import service as jobs
 from jobshots.core.reports import service as reports
 from jobshots.http.auth import authorization_token, client_ip
@@ -35,7 +34,7 @@ def public_report(token: str, ctx: Ctx) -> Response:
 def job_page(workspace_id: str, job_id: str, request: Request, ctx: Ctx) -> Response:
     """Until the web app exists: the job's name, for a caller with a key of its company."""
     principal = authenticate(ctx, authorization_token(request, "Bearer"), client_ip(request))
-    if parse_uuid(workspace_id.strip(), "job") != principal.company_uuid:
+    if not principal.works_in(workspace_id):
         raise NotFound("job not found")
     with ctx.uow() as uow:
         job = jobs.get(uow, principal, job_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -44,16 +43,9 @@ def body_of(shape: type[wire.Body]) -> Callable[[Request], Awaitable[wire.Body]]
 def caller(ctx: Context, body: wire.Signed, request: Request) -> Principal:
     """Authenticate `authKey`, and check `workspaceId` is that key's company."""
     principal = authenticate(ctx, body.auth_key, client_ip(request))
-    if _uuid_or_none(body.workspace_id) != principal.company_uuid:
+    if not principal.works_in(body.workspace_id):
         raise Forbidden("workspaceId is not the workspace of this authKey")
     return principal
-
-
-def _uuid_or_none(value: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        return None
 
 
 def documented(shape: type[wire.Signed]) -> dict[str, Any]:
