@@ -11,6 +11,7 @@ from jobshots.core import audit, permissions
 from jobshots.core.jobs import service as jobs
 from jobshots.core.messages import repository
 from jobshots.core.photos import files
+from jobshots.core.photos import repository as photos_repository
 from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
 from jobshots.core.text import required_text
@@ -83,7 +84,7 @@ def entries(uow: UnitOfWork, job: Job, *, public: bool) -> list[TimelineEntry]:
     chat = [_chat(m, public) for m in repository.chat_for_job(uow.session, job.company_id, job.id)]
     images = [
         entry
-        for photo in repository.photos_for_job(uow.session, job.company_id, job.id)
+        for photo in photos_repository.live_for_job(uow.session, job.company_id, job.id)
         if (entry := _image(uow, photo, public)) is not None
     ]
     # A stable sort: a chat message and a photo at the same instant keep chat first.

@@ -10,16 +10,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from jobshots.db.models import Document, Photo
+from jobshots.db.models import STORED_STATES, Document, Photo
 
 
 def for_job(session: Session, company_id: int, job_id: int, photo_uuid: uuid.UUID) -> Photo | None:
     """A visible photo of the job (soft-deleted ones included)."""
     query = select(Photo).where(
-        Photo.company_id == company_id,
-        Photo.job_id == job_id,
-        Photo.uuid == photo_uuid,
-        Photo.state != "pending",
+        *_shown(company_id), Photo.job_id == job_id, Photo.uuid == photo_uuid
     )
     return session.scalars(query).one_or_none()
 
@@ -35,7 +32,7 @@ def page_for_job(
     limit: int,
 ) -> tuple[list[Photo], int]:
     """A page of the job's visible photos in upload order, and the total count."""
-    where = [Photo.company_id == company_id, Photo.job_id == job_id, Photo.state != "pending"]
+    where = [*_shown(company_id), Photo.job_id == job_id]
     if photo_type is not None:
         where.append(Photo.photo_type == photo_type)
     if not include_deleted:
@@ -54,12 +51,7 @@ def by_public_key(session: Session, company_id: int, key: str) -> Photo | None:
     matches = [Photo.client_key == key]
     with contextlib.suppress(ValueError):
         matches.append((Photo.uuid == uuid.UUID(key)) & Photo.client_key.is_(None))
-    query = select(Photo).where(
-        Photo.company_id == company_id,
-        or_(*matches),
-        Photo.state != "pending",
-        Photo.deleted_at.is_(None),
-    )
+    query = select(Photo).where(*_shown(company_id), Photo.deleted_at.is_(None), or_(*matches))
     return session.scalars(query).first()
 
 
@@ -75,7 +67,7 @@ def page_for_company(
     limit: int,
 ) -> tuple[list[Photo], int]:
     """A page of the company's visible, live photos, oldest first, and the total count."""
-    where = [Photo.company_id == company_id, Photo.state != "pending", Photo.deleted_at.is_(None)]
+    where = [*_shown(company_id), Photo.deleted_at.is_(None)]
     if job_id is not None:
         where.append(Photo.job_id == job_id)
     if form_id is not None:
@@ -97,11 +89,26 @@ def page_by_capture(
     limit: int,
 ) -> tuple[list[Photo], int]:
     """A page of the company's uploaded, live photos by capture date, and the total count."""
-    where = [Photo.company_id == company_id, Photo.state != "pending", Photo.deleted_at.is_(None)]
+    where = [*_shown(company_id), Photo.deleted_at.is_(None)]
     if job_id is not None:
         where.append(Photo.job_id == job_id)
     where.extend(getattr(Photo, column) == item for column, item in links.items())
     return _page(session, where, (Photo.taken_at, Photo.id), offset, limit)
+
+
+def live_for_job(session: Session, company_id: int, job_id: int) -> list[Photo]:
+    """The job's shown, undeleted photos, oldest upload first."""
+    query = (
+        select(Photo)
+        .where(*_shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id)
+        .order_by(Photo.created_at, Photo.id)
+    )
+    return list(session.scalars(query))
+
+
+def _shown(company_id: int) -> list[ColumnElement[bool]]:
+    """The one rule for which photos the company sees (deleted ones are filtered apart)."""
+    return [Photo.company_id == company_id, Photo.state.in_(STORED_STATES)]
 
 
 def _page(

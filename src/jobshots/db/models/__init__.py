@@ -10,7 +10,14 @@ from jobshots.db.models.jobs import (
     LineItem,
     job_tenants,
 )
-from jobshots.db.models.photos import PHOTO_TYPES, RENDITION_KINDS, STATES, Photo, Rendition
+from jobshots.db.models.photos import (
+    PHOTO_TYPES,
+    RENDITION_KINDS,
+    STATES,
+    STORED_STATES,
+    Photo,
+    Rendition,
+)
 from jobshots.db.models.reference import (
     DocumentCategory,
     JobPriority,
@@ -37,6 +44,7 @@ __all__ = [
     "RENDITION_KINDS",
     "ROLES",
     "STATES",
+    "STORED_STATES",
     "AmendmentRequest",
     "ApiKey",
     "ApprovalDecision",

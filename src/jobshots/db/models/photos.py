@@ -19,6 +19,8 @@ PHOTO_TYPES = ("before", "during", "after", "other")
 # processed: renditions made. failed: processing gave up (see failure_reason).
 STATES = ("pending", "uploaded", "stored", "processed", "failed")
 TAKEN_AT_SOURCES = ("exif", "client", "upload")
+# The original is durable in these states: the photo is shown to the company.
+STORED_STATES = ("stored", "processed", "failed")
 
 
 class Photo(Entity, Timestamped):
@@ -89,7 +91,7 @@ class Photo(Entity, Timestamped):
     @property
     def stored(self) -> bool:
         """The original is durable and can be downloaded."""
-        return self.state in ("stored", "processed", "failed")
+        return self.state in STORED_STATES
 
     @property
     def processed(self) -> bool:
