@@ -107,10 +107,12 @@ def test_reprocess_runs_the_pipeline_again_with_a_progress_bar(single_stack: Sta
     photo = response.json()["data"]["photos"][0]["uuid"]
     single_stack.settle()
     assert single_stack.photo_state(photo) == ("processed", {"large": 1, "thumbnail": 1})
+    processed_first = single_stack.processed_at(photo)
     result = single_stack.server.cli("reprocess", "--job", job)
     assert "Reprocessing" in result.stdout
     assert "1 photo(s): 1 processed" in result.stdout
     assert single_stack.photo_state(photo) == ("processed", {"large": 1, "thumbnail": 1})
+    assert single_stack.processed_at(photo) != processed_first  # it really ran again
     by_company = single_stack.server.cli("reprocess", "--company", str(tenant.company_id))
     assert "1 photo(s): 1 processed" in by_company.stdout
 

@@ -188,8 +188,14 @@ def test_processing_twice_gives_the_same_renditions(
     first = _photo(ctx, photo_id)
     first_bytes = {r.kind: _rendition_image(ctx, first, r.kind)[0] for r in first.renditions}
     assert processing.process_photo(ctx, photo_id, decode) == "processed"  # finished: left alone
+    assert _photo(ctx, photo_id).processed_at == first.processed_at
     assert processing.reprocess(ctx, photo_id) == "processed"
     again = _photo(ctx, photo_id)
+    # It really ran again: new rendition rows, a later processing time.
+    assert {r.uuid for r in again.renditions}.isdisjoint({r.uuid for r in first.renditions})
+    assert again.processed_at is not None
+    assert first.processed_at is not None
+    assert again.processed_at > first.processed_at
     assert sorted(r.kind for r in again.renditions) == ["large", "thumbnail"]
     assert {r.kind: r.storage_key for r in again.renditions} == {
         r.kind: r.storage_key for r in first.renditions

@@ -127,6 +127,17 @@ class Stack:
             engine.dispose()
         return state, dict(kinds)
 
+    def processed_at(self, photo_uuid: str) -> object:
+        """When the photo was last processed."""
+        engine = create_engine(normalise_url(self.server.database_url))
+        try:
+            with engine.connect() as conn:
+                return conn.scalar(
+                    select(Photo.processed_at).where(Photo.uuid == uuid.UUID(photo_uuid))
+                )
+        finally:
+            engine.dispose()
+
     def settle(self, seconds: float = 60) -> None:
         """Wait until the workers have processed every photo they were given."""
         engine = create_engine(normalise_url(self.server.database_url))
