@@ -12,7 +12,6 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.messages import repository
 from jobshots.core.photos import files
 from jobshots.core.photos import repository as photos_repository
-from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
 from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
@@ -124,7 +123,7 @@ def _image(uow: UnitOfWork, photo: Photo, public: bool) -> TimelineEntry | None:
     if public and (large is None or thumbnail is None):
         # The public never gets the original: it may carry GPS and EXIF.
         return None
-    image = large or photos.original_url(uow, photo)
+    image = large or files.original_url(uow, photo)
     return TimelineEntry(
         kind="image",
         at=photo.created_at,

@@ -54,6 +54,16 @@ def jpeg_file(uow: UnitOfWork, photo: Photo, version: str) -> MediaFile:
     )
 
 
+def original_url(uow: UnitOfWork, photo: Photo) -> str:
+    """An expiring URL that serves the original as it was uploaded."""
+    return uow.ctx.storage.download_url(
+        photo.storage_key,
+        content_type=photo.mime_type or "application/octet-stream",
+        filename=photo.file_name or f"{photo.uuid}",
+        expires_in=uow.ctx.settings.file_url_ttl_seconds,
+    )
+
+
 def rendition_url(uow: UnitOfWork, photo: Photo, version: str) -> str | None:
     """An expiring URL of a rendition, or None while it is not made."""
     made = photo.rendition(version)

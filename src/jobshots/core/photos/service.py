@@ -124,16 +124,6 @@ def soft_delete(uow: UnitOfWork, principal: Principal, job_uuid: str, photo_uuid
     return photo
 
 
-def original_url(uow: UnitOfWork, photo: Photo) -> str:
-    """An expiring URL that serves the original as it was uploaded."""
-    return uow.ctx.storage.download_url(
-        photo.storage_key,
-        content_type=photo.mime_type or "application/octet-stream",
-        filename=photo.file_name or f"{photo.uuid}",
-        expires_in=uow.ctx.settings.file_url_ttl_seconds,
-    )
-
-
 def photo_company(uow: UnitOfWork, principal: Principal, permission: str) -> Company:
     """The caller's company, once it is sure the caller may use photos this way."""
     principal.require(permission)

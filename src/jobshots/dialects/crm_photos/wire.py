@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from jobshots.core.pagination import Page
-from jobshots.core.photos import service as photos
+from jobshots.core.photos import files
 from jobshots.core.times import iso_seconds
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Photo
@@ -18,7 +18,7 @@ def photo(uow: UnitOfWork, item: Photo, job_uuid: str) -> dict[str, Any]:
         "uuid": str(item.uuid),
         "job_uuid": job_uuid,
         "user_id": str(uploader.uuid) if uploader else None,
-        "photo_url": photos.original_url(uow, item),
+        "photo_url": files.original_url(uow, item),
         "photo_type": item.photo_type,
         "file_name": item.file_name,
         "file_size": item.file_size,

@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from jobshots.core.pagination import Page
 from jobshots.core.photos import files
-from jobshots.core.photos import service as photos
 from jobshots.core.times import iso_seconds
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Photo, User
@@ -34,7 +33,7 @@ def photo(uow: UnitOfWork, item: Photo) -> dict[str, Any]:
         **_person("updated_by", item.updated_by),
         "thumbnail": files.rendition_url(uow, item, "thumbnail"),
         "large": files.rendition_url(uow, item, "large"),
-        "original": photos.original_url(uow, item) if item.stored else None,
+        "original": files.original_url(uow, item) if item.stored else None,
         "exif": item.exif or {},
     }
 

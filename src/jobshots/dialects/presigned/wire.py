@@ -7,7 +7,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from jobshots.core.pagination import Page
 from jobshots.core.photos import files
-from jobshots.core.photos import service as photos
 from jobshots.core.times import iso_millis
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import LineItem, Photo
@@ -39,7 +38,7 @@ def photo(uow: UnitOfWork, item: Photo, upload: UploadForm | None = None) -> dic
         "longitude": item.longitude,
         "content_type": item.mime_type,
         "file_size": item.file_size,
-        "url": photos.original_url(uow, item) if item.stored else None,
+        "url": files.original_url(uow, item) if item.stored else None,
         "thumbnail": files.rendition_url(uow, item, "thumbnail"),
         "large": files.rendition_url(uow, item, "large"),
         "created_at": iso_millis(item.created_at),
