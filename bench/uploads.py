@@ -22,9 +22,9 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
+from jobshots.composition import build_context
 from jobshots.config import Settings
 from jobshots.core.companies import service as companies
-from jobshots.core.context import build_context
 from jobshots.core.jobs import service as jobs
 from jobshots.core.users import service as users
 from jobshots.db.migrate import upgrade

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from jobshots.composition import build_context
 from jobshots.config import Settings
-from jobshots.core.context import Context, build_context
+from jobshots.core.context import Context
 from tests.support.databases import BACKENDS, fresh_database
 
 pytest_plugins = ["tests.support.s3server"]

@@ -1,41 +1,59 @@
-"""The ASGI application: every dialect mounted over one core."""
+"""The ASGI application: every API mounted over one core."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from jobshots import __version__
+from jobshots.composition import build_context
 from jobshots.config import Settings, get_settings
-from jobshots.core.context import Context, build_context
-from jobshots.dialects.crm_photos.routes import router as crm_photos
-from jobshots.dialects.fulcrum.routes import router as fulcrum_photos
-from jobshots.dialects.presigned.routes import router as presigned_photos
-from jobshots.dialects.workphotos.routes import router as workphotos_jobs
+from jobshots.core.context import Context
+from jobshots.dialects.crm_photos import routes as crm_photos
+from jobshots.dialects.fulcrum import routes as fulcrum_photos
+from jobshots.dialects.presigned import routes as presigned_photos
+from jobshots.dialects.workphotos import routes as workphotos_jobs
 from jobshots.http import direct_upload, files, health
-from jobshots.tasks.factory import runner_for
-from jobshots.web.routes import router as web_pages
+from jobshots.http.apis import Api, mount
+from jobshots.web import routes as web_pages
 
-log = logging.getLogger(__name__)
+APIS: tuple[Api, ...] = (
+    crm_photos.API,
+    fulcrum_photos.API,
+    presigned_photos.API,
+    workphotos_jobs.API,
+    web_pages.API,
+    direct_upload.API,
+)
 
 
 def create_app(
-    settings: Settings | None = None, ctx: Context | None = None, *, process_media: bool = True
+    settings: Settings | None = None,
+    ctx: Context | None = None,
+    *,
+    process_media: bool = True,
+    apis: tuple[Api, ...] = APIS,
 ) -> FastAPI:
-    """Build the app; `process_media=False` makes an API-only process that leaves work queued."""
+    """Build the app; `process_media=False` makes an API-only process that leaves work queued.
+
+    With `ctx`, the app uses that context as it is (its task runner included) and leaves
+    closing it to the caller.
+    """
     settings = settings or get_settings()
-    context = ctx or build_context(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        context.tasks = runner_for(context, serving=process_media)
-        yield
-        context.close()
+        if ctx is not None:
+            app.state.ctx = ctx
+            yield
+            return
+        app.state.ctx = build_context(settings, serving=process_media)
+        try:
+            yield
+        finally:
+            app.state.ctx.close()
 
     app = FastAPI(
         title="Jobshots",
@@ -43,19 +61,5 @@ def create_app(
         summary="Job-site photo documentation server",
         lifespan=lifespan,
     )
-    app.state.ctx = context
-    app.include_router(health.router)
-    app.include_router(files.router)
-    app.include_router(direct_upload.router)
-    app.include_router(crm_photos)
-    app.include_router(fulcrum_photos)
-    app.include_router(presigned_photos)
-    app.include_router(workphotos_jobs)
-    app.include_router(web_pages)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse({"error": "internal server error"}, status_code=500)
-
+    mount(app, apis, routers=(health.router, files.router))
     return app

@@ -11,14 +11,14 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
+from jobshots.composition import build_context
 from jobshots.config import Settings, get_settings
 from jobshots.core.apikeys import service as apikeys
 from jobshots.core.companies import service as companies
-from jobshots.core.context import Context, build_context
+from jobshots.core.context import Context
 from jobshots.core.errors import CoreError
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
-from jobshots.tasks.factory import runner_for
 
 app = typer.Typer(help="Jobshots: job-site photo documentation server.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -47,9 +47,7 @@ def _settings() -> Settings:
 
 
 def _context() -> Context:
-    ctx = build_context(_settings())
-    ctx.tasks = runner_for(ctx, serving=False)
-    return ctx
+    return build_context(_settings())
 
 
 @contextmanager
@@ -101,10 +99,11 @@ def worker(
     """Process photos and videos from the PostgreSQL job queue (run one per core, any machine)."""
     from jobshots.tasks.distributed import run_worker
 
-    ctx = build_context(_settings())
-    if not ctx.settings.uses_postgresql:
+    settings = _settings()
+    if not settings.uses_postgresql:
         typer.echo("error: workers need PostgreSQL; with SQLite `jobshots serve` does the work")
         raise typer.Exit(2)
+    ctx = build_context(settings)
     typer.echo(f"Jobshots worker: {concurrency} job(s) at a time")
     try:
         run_worker(ctx, concurrency)
@@ -143,9 +142,9 @@ def reprocess(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration."""
-    from jobshots.db.migrate import upgrade
+    from jobshots.composition import upgrade_database
 
-    upgrade(_settings().database_url)
+    upgrade_database(_settings().database_url)
     typer.echo("database is up to date")
 
 
@@ -299,11 +298,9 @@ def report_revoke(job: JobUuid) -> None:
 def report_reissue(job: JobUuid, as_json: JsonFlag = False) -> None:
     """Give a job a new public report link (the old one answers 404) and print it."""
     from jobshots.core.reports import service as reports
-    from jobshots.web import links
 
     with _unit_of_work() as uow:
-        token = reports.reissue(uow, reports.acting_owner(uow, job), job)
-    url = links.report_url(_settings().base_url, token)
+        url = reports.reissue(uow, reports.acting_owner(uow, job), job)
     _emit(as_json, {"job_uuid": job, "report_url": url}, url)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -72,6 +74,10 @@ class Settings(BaseSettings):
     def encryption_key_bytes(self) -> bytes:
         """The field-encryption key as raw bytes."""
         return base64.b64decode(self.encryption_key)
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key for one purpose, derived from the server's secret key."""
+        return hmac.new(self.secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
 
     @property
     def uses_postgresql(self) -> bool:

@@ -104,6 +104,6 @@ def _sample_photo(ctx: Context, name: str, rng: random.Random) -> IncomingFile:
     draw.text((40, 40), name, fill=(255, 255, 255))
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=85)
-    spool = Spool(ctx.storage.staging_dir(), len(buffer.getvalue()), name, "image/jpeg")
+    spool = Spool(ctx.storage.staging_dir(), len(buffer.getvalue()), name)
     spool.write(buffer.getvalue())
     return spool.finish()

@@ -58,7 +58,7 @@ def test_policy_violations_are_refused_and_store_nothing(
     form = _form(single_stack, tenant)
     fields = dict(form["fields"])
     if violation == "changed-key":
-        fields["key"] = fields["key"].replace("porch", "evil")
+        fields["key"] = fields["key"].replace("original", "evil")
     elif violation == "wrong-content-type":
         fields["Content-Type"] = "text/html"
     elif violation == "tampered-signature":

@@ -13,8 +13,9 @@ from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import Forbidden, NotFound, QuotaExceeded
 from jobshots.core.jobs import service as jobs
-from jobshots.core.photos import catalogue
+from jobshots.core.pagination import PageRequest
 from jobshots.core.photos import service as photos
+from jobshots.core.photos.changes import PhotoChanges
 from jobshots.core.principal import Principal
 from jobshots.core.users import service as users
 from jobshots.db.models import AuditEvent, Company, Photo
@@ -23,7 +24,7 @@ from tests.support import images
 
 
 def _incoming(ctx: Context, data: bytes, name: str = "a.jpg") -> IncomingFile:
-    spool = Spool(ctx.storage.staging_dir(), len(data), name, "image/jpeg")
+    spool = Spool(ctx.storage.staging_dir(), len(data), name)
     spool.write(data)
     return spool.finish()
 
@@ -45,9 +46,11 @@ def test_upload_stores_the_original_byte_identical(ctx: Context) -> None:
     principal, job = _setup(ctx)
     data = images.jpeg()
     with ctx.uow() as uow:
-        [photo] = photos.upload_to_job(
+        [shown] = photos.upload_to_job(
             uow, principal, job, [_incoming(ctx, data)], photos.PhotoDetails("before")
         )
+    with ctx.uow() as uow:
+        photo = uow.session.get_one(Photo, shown.id)
     assert photo.state == "stored"
     assert photo.checksum_sha256 is not None
     with ctx.storage.open(photo.storage_key) as stored:
@@ -104,12 +107,10 @@ def test_viewer_cannot_upload(ctx: Context) -> None:
             uow, viewer, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
         )
     with ctx.uow() as uow:
-        assert (
-            photos.list_for_job(
-                uow, viewer, job, photo_type=None, include_deleted=False, page=1, per_page=10
-            ).total
-            == 0
+        listed = photos.page_of_job(
+            uow, viewer, job, photos.PhotoFilter(), PageRequest(1, 10, maximum=100)
         )
+        assert listed.total == 0
 
 
 def test_other_company_job_is_not_found(ctx: Context) -> None:
@@ -127,12 +128,12 @@ def test_racing_uploads_with_one_key_keep_one_photo_and_one_file(ctx: Context) -
     data = images.jpeg()
     details = photos.PhotoDetails(client_key="phone-photo-1")
     first_uow = ctx.uow().__enter__()
-    first = catalogue.receive(first_uow, principal, _incoming(ctx, data), details)
+    first = photos.receive_with_key(first_uow, principal, _incoming(ctx, data), details)
     outcome: dict[str, object] = {}
 
     def second_upload() -> None:
         with ctx.uow() as uow:
-            received = catalogue.receive(uow, principal, _incoming(ctx, data), details)
+            received = photos.receive_with_key(uow, principal, _incoming(ctx, data), details)
             outcome.update(created=received.created, photo=received.photo.id)
 
     racer = threading.Thread(target=second_upload)
@@ -144,3 +145,50 @@ def test_racing_uploads_with_one_key_keep_one_photo_and_one_file(ctx: Context) -
     assert len(_media_files(ctx)) == 1
     with ctx.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(Photo)) == 1
+
+
+def test_one_visibility_rule_for_every_lookup_and_list(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    with ctx.uow() as uow:
+        company = uow.session.get_one(Company, principal.company_id)
+        colleague = users.acting_as(users.create(uow, company, "c@acme.example"))
+        pending = photos.start_direct_upload(
+            uow,
+            principal,
+            photos.NewDirectUpload(
+                PhotoChanges(name="porch.jpg", job=job, given=frozenset({"job"}))
+            ),
+        ).photo
+    mine = photos.PhotoRef(id=pending.id)
+    everything = photos.PhotoFilter()
+    paging = PageRequest(1, 10, maximum=100)
+    with ctx.uow() as uow:
+        # Still on its way: its creator finds it by id, by UUID, by key; nobody lists it.
+        assert photos.get(uow, principal, mine).state == "pending"
+        assert photos.get(uow, principal, photos.PhotoRef(uuid=str(pending.uuid))).id == pending.id
+        with pytest.raises(NotFound):
+            photos.get(uow, colleague, mine)
+        assert photos.page(uow, principal, everything, paging).total == 0
+        [stored] = photos.upload_to_job(
+            uow, principal, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
+        )
+    ref = photos.PhotoRef(public_key=str(stored.uuid))
+    with ctx.uow() as uow:
+        photos.delete(uow, colleague, ref)
+    with ctx.uow() as uow:
+        # Deleted: gone from lookups and lists unless the caller asks for deleted photos too.
+        with pytest.raises(NotFound):
+            photos.get(uow, principal, ref)
+        with pytest.raises(NotFound):
+            photos.delete(uow, principal, ref)
+        again = photos.get(uow, principal, ref, job=job, include_deleted=True)
+        assert again.deleted_at is not None
+        photos.delete(uow, principal, ref, job=job, include_deleted=True)
+        assert photos.page(uow, principal, everything, paging).total == 0
+        shown = photos.page(uow, principal, photos.PhotoFilter(include_deleted=True), paging)
+        assert [p.id for p in shown.items] == [stored.id]
+    with ctx.uow() as uow:
+        deletions = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "photo.deleted")
+        ).all()
+    assert len(deletions) == 1

@@ -34,7 +34,7 @@ def uploader(ctx: Context) -> tuple[Principal, str]:
 def _upload(
     ctx: Context, who: tuple[Principal, str], data: bytes, taken_at: datetime | None = None
 ) -> int:
-    spool = Spool(ctx.storage.staging_dir(), len(data), "upload.bin", None)
+    spool = Spool(ctx.storage.staging_dir(), len(data), "upload.bin")
     spool.write(data)
     with ctx.uow() as uow:
         [photo] = photos.upload_to_job(

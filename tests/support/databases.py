@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from jobshots.db.migrate import upgrade
+from jobshots.composition import upgrade_database as upgrade
 
 PG_ENV = "JOBSHOTS_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgresql"]

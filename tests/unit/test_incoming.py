@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jobshots.core.errors import TooLarge
-from jobshots.media.incoming import HEAD_BYTES, Spool, clean_filename
+from jobshots.media.incoming import HEAD_BYTES, Spool, TooLarge, clean_filename
 
 
 def _chunks(data: bytes, size: int = 65536) -> list[bytes]:
@@ -18,7 +17,7 @@ def _chunks(data: bytes, size: int = 65536) -> list[bytes]:
 
 def test_spool_keeps_bytes_hash_size_and_head(tmp_path: Path) -> None:
     data = os.urandom(3 * 1024 * 1024 + 17)
-    spool = Spool(tmp_path, len(data), "photo.jpg", "image/jpeg")
+    spool = Spool(tmp_path, len(data), "photo.jpg")
     for chunk in _chunks(data):
         spool.write(chunk)
     incoming = spool.finish()
@@ -26,11 +25,10 @@ def test_spool_keeps_bytes_hash_size_and_head(tmp_path: Path) -> None:
     assert incoming.size == len(data)
     assert incoming.sha256 == hashlib.sha256(data).hexdigest()
     assert incoming.head == data[:HEAD_BYTES]
-    assert incoming.declared_type == "image/jpeg"
 
 
 def test_spool_past_the_limit_raises_and_leaves_nothing(tmp_path: Path) -> None:
-    spool = Spool(tmp_path, 100_000, "big.jpg", None)
+    spool = Spool(tmp_path, 100_000, "big.jpg")
     spool.write(b"x" * 60_000)
     with pytest.raises(TooLarge):
         spool.write(b"x" * 60_000)
@@ -38,7 +36,7 @@ def test_spool_past_the_limit_raises_and_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_abort_removes_the_partial_file(tmp_path: Path) -> None:
-    spool = Spool(tmp_path, 10**9, None, None)
+    spool = Spool(tmp_path, 10**9, None)
     for chunk in _chunks(os.urandom(2 * 1024 * 1024)):
         spool.write(chunk)
     spool.abort()

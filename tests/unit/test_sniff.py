@@ -13,7 +13,10 @@ import pytest
 from PIL import Image
 
 from jobshots.core.errors import Invalid, Unsupported
-from jobshots.media.sniff import HEAD_BYTES, MAX_PIXELS, Sniffed, require_accepted, sniff
+from jobshots.core.intake import PHOTOS
+from jobshots.media.sniff import HEAD_BYTES, MAX_PIXELS, Sniffed, sniff
+
+require_accepted = PHOTOS.identify
 
 
 def _pillow(
@@ -72,7 +75,7 @@ def _big_jpeg() -> bytes:
 
 def _expect(found: Sniffed, kind: str, mime: str, ext: str, *, video: bool, ok: bool) -> None:
     assert (found.kind, found.mime_type, found.extension) == (kind, mime, ext)
-    assert (found.is_video, found.accepted) == (video, ok)
+    assert (found.is_video, PHOTOS.allows(found)) == (video, ok)
 
 
 def test_jpeg_with_big_exif_and_icc_reads_size_past_the_app_segments() -> None:
@@ -198,7 +201,7 @@ def test_mov(data: bytes) -> None:
 )
 def test_refused_types_are_named(data: bytes, kind: str, mime: str) -> None:
     found = sniff(data)
-    assert (found.kind, found.mime_type, found.accepted) == (kind, mime, False)
+    assert (found.kind, found.mime_type, PHOTOS.allows(found)) == (kind, mime, False)
     with pytest.raises(Unsupported) as caught:
         require_accepted(data)
     expected = f"file type {kind} is not accepted; send JPEG, PNG, WebP, HEIC, MP4 or MOV"

@@ -10,6 +10,7 @@ import pytest
 from jobshots.storage.base import Storage, StorageError
 from jobshots.storage.factory import open_storage
 from jobshots.storage.local import LocalStorage
+from tests.support.storage import put
 
 KEY = b"k" * 32
 BASE = "https://jobs.example.com"
@@ -34,8 +35,8 @@ def test_local_storage_satisfies_the_protocol(storage: LocalStorage) -> None:
     assert backend.staging_dir() == storage.root / ".staging"
 
 
-def test_put_bytes_round_trip(storage: LocalStorage, root: Path) -> None:
-    storage.put_bytes("companies/c/photos/p/original.jpg", b"\xff\xd8hello", "image/jpeg")
+def test_put_round_trip(storage: LocalStorage, root: Path) -> None:
+    put(storage, "companies/c/photos/p/original.jpg", b"\xff\xd8hello", "image/jpeg")
     assert (root / "companies/c/photos/p/original.jpg").read_bytes() == b"\xff\xd8hello"
     with storage.open("companies/c/photos/p/original.jpg") as f:
         assert f.read() == b"\xff\xd8hello"
@@ -45,9 +46,9 @@ def test_put_bytes_round_trip(storage: LocalStorage, root: Path) -> None:
     assert _files_under(storage.staging_dir()) == []
 
 
-def test_put_bytes_overwrites(storage: LocalStorage) -> None:
-    storage.put_bytes("a/b.txt", b"first version", "text/plain")
-    storage.put_bytes("a/b.txt", b"second", "text/plain")
+def test_put_overwrites(storage: LocalStorage) -> None:
+    put(storage, "a/b.txt", b"first version", "text/plain")
+    put(storage, "a/b.txt", b"second", "text/plain")
     assert storage.read_head("a/b.txt", 100) == b"second"
     assert storage.size("a/b.txt") == 6
 
@@ -79,7 +80,7 @@ def test_missing_object(storage: LocalStorage) -> None:
 
 
 def test_delete_is_idempotent(storage: LocalStorage, root: Path) -> None:
-    storage.put_bytes("a/b.jpg", b"data", "image/jpeg")
+    put(storage, "a/b.jpg", b"data", "image/jpeg")
     storage.delete("a/b.jpg")
     assert not (root / "a/b.jpg").exists()
     assert storage.size("a/b.jpg") is None
@@ -92,7 +93,6 @@ def _every_method(storage: LocalStorage, tmp_path: Path) -> list[Callable[[str],
     staged.write_bytes(b"evil")
     return [
         storage.path_for,
-        lambda k: storage.put_bytes(k, b"evil", "text/plain"),
         lambda k: storage.put_file(k, staged, "text/plain"),
         storage.open,
         lambda k: storage.read_head(k, 10),
@@ -167,7 +167,7 @@ def test_symlinked_file_out_of_root_cannot_be_read_or_deleted(
 
 
 def test_symlink_inside_root_is_allowed(storage: LocalStorage, root: Path) -> None:
-    storage.put_bytes("real/a.txt", b"inside", "text/plain")
+    put(storage, "real/a.txt", b"inside", "text/plain")
     (root / "alias").symlink_to(root / "real", target_is_directory=True)
     assert storage.read_head("alias/a.txt", 10) == b"inside"
 

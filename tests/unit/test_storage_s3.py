@@ -13,6 +13,7 @@ from jobshots.storage.disposition import content_disposition
 from jobshots.storage.factory import open_storage
 from jobshots.storage.s3 import S3Storage
 from tests.support.s3server import free_port
+from tests.support.storage import put
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -71,8 +72,8 @@ def test_default_staging_dir_is_a_private_local_directory() -> None:
     staging.rmdir()
 
 
-def test_put_bytes_round_trip(storage: S3Storage, client: "S3Client", bucket: str) -> None:
-    storage.put_bytes("companies/c/photos/p/original.jpg", b"\xff\xd8hello", "image/jpeg")
+def test_put_round_trip(storage: S3Storage, client: "S3Client", bucket: str) -> None:
+    put(storage, "companies/c/photos/p/original.jpg", b"\xff\xd8hello", "image/jpeg")
     head = client.head_object(Bucket=bucket, Key="companies/c/photos/p/original.jpg")
     assert head["ContentType"] == "image/jpeg"
     with storage.open("companies/c/photos/p/original.jpg") as f:
@@ -85,7 +86,7 @@ def test_put_bytes_round_trip(storage: S3Storage, client: "S3Client", bucket: st
 
 def test_open_streams_a_large_object(storage: S3Storage) -> None:
     data = bytes(range(256)) * 40_000
-    storage.put_bytes("big/blob.bin", data, "application/octet-stream")
+    put(storage, "big/blob.bin", data, "application/octet-stream")
     chunks = []
     with storage.open("big/blob.bin") as f:
         while chunk := f.read(65_536):
@@ -108,7 +109,7 @@ def test_put_file_uploads_and_leaves_staging_empty(
 
 
 def test_read_head_of_empty_object(storage: S3Storage) -> None:
-    storage.put_bytes("empty.txt", b"", "text/plain")
+    put(storage, "empty.txt", b"", "text/plain")
     assert storage.size("empty.txt") == 0
     assert storage.read_head("empty.txt", 10) == b""
 
@@ -124,7 +125,7 @@ def test_missing_object(storage: S3Storage) -> None:
 
 
 def test_delete_is_idempotent(storage: S3Storage, client: "S3Client", bucket: str) -> None:
-    storage.put_bytes("a/b.jpg", b"data", "image/jpeg")
+    put(storage, "a/b.jpg", b"data", "image/jpeg")
     storage.delete("a/b.jpg")
     assert _object_keys(client, bucket) == []
     assert storage.size("a/b.jpg") is None
@@ -139,7 +140,6 @@ def test_unsafe_keys_raise_and_store_nothing(
     staged = tmp_path / "staged"
     staged.write_bytes(b"evil")
     methods: list[Callable[[str], object]] = [
-        lambda k: storage.put_bytes(k, b"evil", "text/plain"),
         lambda k: storage.put_file(k, staged, "text/plain"),
         storage.open,
         lambda k: storage.read_head(k, 10),
@@ -156,7 +156,7 @@ def test_unsafe_keys_raise_and_store_nothing(
 
 def test_presigned_url_serves_bytes_with_requested_headers(storage: S3Storage) -> None:
     data = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
-    storage.put_bytes("a/photo.png", data, "application/octet-stream")
+    put(storage, "a/photo.png", data, "application/octet-stream")
     filename = 'Küche "Ölfleck".png'
     url = storage.download_url(
         "a/photo.png", content_type="image/png", filename=filename, expires_in=300
@@ -214,7 +214,7 @@ def test_open_storage_s3_url_with_credentials(s3_endpoint: str, bucket: str) -> 
     assert isinstance(backend, S3Storage)
     assert backend.bucket == bucket
     backend.ensure_bucket()
-    backend.put_bytes("k/v.txt", b"via url", "text/plain")
+    put(backend, "k/v.txt", b"via url", "text/plain")
     assert backend.read_head("k/v.txt", 100) == b"via url"
 
 

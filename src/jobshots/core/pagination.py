@@ -1,9 +1,11 @@
-"""Pages of results, the same shape for every dialect to render its own way."""
+"""The one paging rule every list follows, and the page it gives back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+
+from jobshots.core.errors import Invalid
 
 T = TypeVar("T")
 
@@ -21,3 +23,48 @@ class Page(Generic[T]):
     def total_pages(self) -> int:
         """How many pages the whole result spans."""
         return -(-self.total // self.per_page)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A checked page request: which rows to read."""
+
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        """Rows before this page."""
+        return (self.page - 1) * self.per_page
+
+    @property
+    def limit(self) -> int:
+        """Rows on this page."""
+        return self.per_page
+
+    def page_of(self, items: list[T], total: int) -> Page[T]:
+        """The page these rows make."""
+        return Page(items=items, page=self.page, per_page=self.per_page, total=total)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """A page as a caller asked for it, with the most its API allows on a page.
+
+    The rule: a page or size below 1 is refused, naming the caller's own parameter;
+    a size above the maximum is cut to the maximum.
+    """
+
+    page: int
+    per_page: int
+    maximum: int
+    page_field: str = "page"
+    per_page_field: str = "per_page"
+
+    def window(self) -> Window:
+        """The rows to read; Invalid for a page or size below 1."""
+        if self.page < 1:
+            raise Invalid.field(self.page_field, "must be 1 or more")
+        if self.per_page < 1:
+            raise Invalid.field(self.per_page_field, "must be 1 or more")
+        return Window(page=self.page, per_page=min(self.per_page, self.maximum))

@@ -20,12 +20,14 @@ class Principal:
     api_key_id: int | None = None
     ip: str | None = None
 
-    def works_in(self, workspace: str) -> bool:
-        """True when `workspace` names the caller's company (its UUID, in any spelling)."""
+    def require_workspace(self, workspace: str) -> None:
+        """Raise Forbidden unless `workspace` is the caller's company's UUID (in any spelling)."""
         try:
-            return uuid.UUID(workspace.strip()) == self.company_uuid
+            mine = uuid.UUID(workspace.strip()) == self.company_uuid
         except ValueError:
-            return False
+            mine = False
+        if not mine:
+            raise Forbidden("workspaceId is not the workspace of this key")
 
     def require(self, permission: str) -> None:
         """Raise Forbidden unless the caller holds `permission`."""

@@ -5,27 +5,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-if TYPE_CHECKING:
-    from jobshots.core.context import Context
+from jobshots.config import Settings
+from jobshots.core.tasks import Task, TaskRunner
+from jobshots.storage.base import Storage
 
 log = logging.getLogger(__name__)
 
 
 class UnitOfWork:
-    """A session plus what must happen after it commits or rolls back."""
+    """A session, the stores the core writes to, and what must happen after commit or rollback."""
 
-    def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        settings: Settings,
+        storage: Storage,
+        tasks: TaskRunner,
+    ) -> None:
+        self.settings = settings
+        self.storage = storage
+        self._sessions = sessions
+        self._tasks = tasks
         self._after_commit: list[Callable[[], None]] = []
         self._on_rollback: list[Callable[[], None]] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self.ctx.sessions()
+        self.session = self._sessions()
         return self
 
     def __exit__(
@@ -36,28 +46,44 @@ class UnitOfWork:
     ) -> None:
         try:
             if exc_type is None:
-                try:
-                    self.session.commit()
-                except BaseException:
-                    self._roll_back()
-                    raise
-                self._run(self._after_commit)
+                self.commit()
             else:
                 self._roll_back()
         finally:
             self.session.close()
 
+    def commit(self) -> None:
+        """Commit what is done so far and run its follow-ups; later work starts a new transaction.
+
+        Called mid-request only to hand back the connection (and SQLite's write lock) before a
+        long wait, such as an upload streaming in.
+        """
+        try:
+            self.session.commit()
+        except BaseException:
+            self._roll_back()
+            raise
+        self._on_rollback.clear()
+        actions, self._after_commit = self._after_commit, []
+        self._run(actions)
+
     def after_commit(self, action: Callable[[], None]) -> None:
-        """Run `action` once the transaction has committed (e.g. enqueue a task)."""
+        """Run `action` once the transaction has committed."""
         self._after_commit.append(action)
 
     def on_rollback(self, action: Callable[[], None]) -> None:
         """Run `action` if the transaction rolls back (e.g. delete a stored file)."""
         self._on_rollback.append(action)
 
+    def enqueue(self, task: Task) -> None:
+        """Run `task` in the background once this transaction has committed."""
+        self.after_commit(lambda: self._tasks.enqueue(task))
+
     def _roll_back(self) -> None:
         self.session.rollback()
-        self._run(self._on_rollback)
+        actions, self._on_rollback = self._on_rollback, []
+        self._after_commit.clear()
+        self._run(actions)
 
     @staticmethod
     def _run(actions: list[Callable[[], None]]) -> None:

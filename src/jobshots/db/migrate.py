@@ -25,9 +25,5 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Bring the schema to the newest revision (and, on PostgreSQL, the job queue's tables)."""
+    """Bring the schema to the newest revision."""
     command.upgrade(alembic_config(database_url), "head")
-    if database_url.startswith("postgres"):
-        from jobshots.tasks.distributed import ensure_schema
-
-        ensure_schema(database_url)

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 
 
-def authorization_token(request: Request, *schemes: str) -> str | None:
-    """The credential in `Authorization: <scheme> <token>` for one of `schemes`."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() in {s.lower() for s in schemes} and token.strip():
-        return token.strip()
-    return None
+def authorization(*schemes: str) -> Callable[[Request], str | None]:
+    """A reader of the credential in `Authorization: <scheme> <token>` for one of `schemes`."""
+    wanted = {scheme.lower() for scheme in schemes}
+
+    def read(request: Request) -> str | None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        return token.strip() if scheme.lower() in wanted and token.strip() else None
+
+    return read
+
+
+def header(name: str) -> Callable[[Request], str | None]:
+    """A reader of the credential in one header."""
+
+    def read(request: Request) -> str | None:
+        return request.headers.get(name) or None
+
+    return read
 
 
 def client_ip(request: Request) -> str | None:

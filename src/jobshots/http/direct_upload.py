@@ -9,21 +9,23 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jobshots.core import errors
 from jobshots.core.context import Context
 from jobshots.core.errors import Invalid, TooLarge
-from jobshots.http.deps import get_ctx
+from jobshots.http.apis import Api
+from jobshots.http.caller import context_of
+from jobshots.http.errors import status_for
 from jobshots.http.multipart import read_multipart
 from jobshots.storage.base import UploadRefused
-from jobshots.storage.local import LocalStorage
 
 router = APIRouter(tags=["files"])
 
 
 @router.post("/uploads/direct", summary="Receive a presigned-form upload (local storage only)")
-async def direct_upload(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> Response:
+async def direct_upload(request: Request, ctx: Annotated[Context, Depends(context_of)]) -> Response:
     """Store the form's file at its key if the signed policy allows it; else store nothing."""
-    storage = ctx.storage
-    if not isinstance(storage, LocalStorage):
+    storage = ctx.storage.file_server()
+    if storage is None:
         return _s3_error(404, "NoSuchUpload", "uploads go straight to the object store")
     try:
         form = await read_multipart(request, storage.staging_dir(), ctx.settings.max_upload_bytes)
@@ -48,6 +50,16 @@ async def direct_upload(request: Request, ctx: Annotated[Context, Depends(get_ct
     finally:
         form.discard()
     return Response(status_code=204)
+
+
+def render_error(exc: errors.CoreError) -> Response:
+    """Any other failure here, in the XML an S3 client reads."""
+    status = status_for(exc)
+    code = {404: "NoSuchKey", 405: "MethodNotAllowed", 500: "InternalError"}.get(status, "Error")
+    return _s3_error(status, code, exc.message)
+
+
+API = Api("direct uploads", router, ("/uploads/",), render_error)
 
 
 def _s3_error(status: int, code: str, message: str) -> Response:

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from jobshots.core.context import Context
-from jobshots.http.deps import get_ctx
+from jobshots.http.caller import context_of
 from jobshots.storage.disposition import content_disposition
-from jobshots.storage.local import LocalStorage
 
 router = APIRouter(tags=["files"])
 
@@ -18,18 +17,18 @@ router = APIRouter(tags=["files"])
 @router.get("/files/{key:path}", summary="Download a file through a signed, expiring URL")
 def download(
     key: str,
-    ctx: Annotated[Context, Depends(get_ctx)],
+    ctx: Annotated[Context, Depends(context_of)],
     ct: Annotated[str, Query()] = "",
     fn: Annotated[str, Query()] = "",
     exp: Annotated[str, Query()] = "",
     sig: Annotated[str, Query()] = "",
 ) -> Response:
     """Stream the file if the signature and expiry hold; 404 otherwise (no hint why)."""
-    storage = ctx.storage
-    if not isinstance(storage, LocalStorage) or not storage.verify_download(key, ct, fn, exp, sig):
+    served = ctx.storage.file_server()
+    if served is None or not served.verify_download(key, ct, fn, exp, sig):
         return _not_found()
     try:
-        path = storage.path_for(key)
+        path = served.path_for(key)
     except ValueError:
         return _not_found()
     if not path.is_file():

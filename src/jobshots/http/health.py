@@ -10,14 +10,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from jobshots.core.context import Context
-from jobshots.http.deps import get_ctx
+from jobshots.http.caller import context_of
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", summary="200 when the database and storage are reachable")
-async def healthz(ctx: Annotated[Context, Depends(get_ctx)]) -> JSONResponse:
+async def healthz(ctx: Annotated[Context, Depends(context_of)]) -> JSONResponse:
     """Check the database and the storage backend."""
     try:
         await run_in_threadpool(ctx.check)

@@ -8,8 +8,9 @@ from pathlib import Path
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
+from jobshots.core import intake
 from jobshots.core.errors import Invalid
-from jobshots.media.incoming import IncomingFile, Spool
+from jobshots.media.incoming import IncomingFile, Spool, TooLarge
 
 MAX_FIELD_BYTES = 64 * 1024
 MAX_FILES = 20
@@ -69,13 +70,16 @@ class _Receiver:
             return
         if len(self.form.files) >= MAX_FILES:
             raise Invalid.field("file", f"at most {MAX_FILES} files per request")
-        declared = self._headers.get(b"content-type", b"").decode("latin-1") or None
         filename = options[b"filename"].decode("utf-8", "replace")
-        self._spool = Spool(self._staging, self._file_limit, filename, declared)
+        self._spool = Spool(self._staging, self._file_limit, filename)
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._spool is not None:
-            self._spool.write(data[start:end])
+            try:
+                self._spool.write(data[start:end])
+            except TooLarge as exc:
+                self._spool = None
+                raise intake.too_large(exc.limit) from exc
         elif self._text is not None:
             self._text += data[start:end]
             if len(self._text) > MAX_FIELD_BYTES:

@@ -8,9 +8,15 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
-from jobshots.core.errors import TooLarge
-
 HEAD_BYTES = 256 * 1024
+
+
+class TooLarge(Exception):
+    """The stream went past the spool's limit; what was written is already discarded."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"file is larger than the {limit} byte limit")
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -22,7 +28,6 @@ class IncomingFile:
     sha256: str
     head: bytes
     filename: str | None
-    declared_type: str | None
 
     def discard(self) -> None:
         """Remove the spooled bytes (after they were stored, or on refusal)."""
@@ -32,9 +37,7 @@ class IncomingFile:
 class Spool:
     """Writes a stream to a staging file, hashing it and cutting it off at `limit` bytes."""
 
-    def __init__(
-        self, staging_dir: Path, limit: int, filename: str | None, declared_type: str | None
-    ) -> None:
+    def __init__(self, staging_dir: Path, limit: int, filename: str | None) -> None:
         fd, name = tempfile.mkstemp(dir=staging_dir, prefix="upload-")
         self._file = os.fdopen(fd, "wb")
         self._path = Path(name)
@@ -43,17 +46,13 @@ class Spool:
         self._hash = hashlib.sha256()
         self._head = bytearray()
         self._filename = clean_filename(filename)
-        self._declared_type = declared_type
 
     def write(self, chunk: bytes) -> None:
         """Append a chunk; raises TooLarge (and discards everything) past the limit."""
         self._size += len(chunk)
         if self._size > self._limit:
             self.abort()
-            raise TooLarge(
-                f"file is larger than the {self._limit} byte limit",
-                {"file": [f"must be at most {self._limit} bytes"]},
-            )
+            raise TooLarge(self._limit)
         if len(self._head) < HEAD_BYTES:
             self._head += chunk[: HEAD_BYTES - len(self._head)]
         self._hash.update(chunk)
@@ -70,7 +69,6 @@ class Spool:
             sha256=self._hash.hexdigest(),
             head=bytes(self._head),
             filename=self._filename,
-            declared_type=self._declared_type,
         )
 
     def abort(self) -> None:

@@ -7,12 +7,9 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from jobshots.core.errors import Invalid, Unsupported
-
 HEAD_BYTES = 256 * 1024
+# The most pixels the decoders will ever take on: past this, a header is a decompression bomb.
 MAX_PIXELS = 100_000_000
-
-_ACCEPTED_LIST = "JPEG, PNG, WebP, HEIC, MP4 or MOV"
 
 
 @dataclass(frozen=True)
@@ -23,7 +20,6 @@ class Sniffed:
     mime_type: str
     extension: str
     is_video: bool
-    accepted: bool
     width: int | None = None
     height: int | None = None
 
@@ -33,17 +29,16 @@ class _Kind:
     mime_type: str
     extension: str
     is_video: bool = False
-    accepted: bool = False
 
 
 _KINDS: dict[str, _Kind] = {
-    "jpeg": _Kind("image/jpeg", "jpg", accepted=True),
-    "png": _Kind("image/png", "png", accepted=True),
-    "webp": _Kind("image/webp", "webp", accepted=True),
-    "heic": _Kind("image/heic", "heic", accepted=True),
-    "heif": _Kind("image/heif", "heif", accepted=True),
-    "mp4": _Kind("video/mp4", "mp4", is_video=True, accepted=True),
-    "mov": _Kind("video/quicktime", "mov", is_video=True, accepted=True),
+    "jpeg": _Kind("image/jpeg", "jpg"),
+    "png": _Kind("image/png", "png"),
+    "webp": _Kind("image/webp", "webp"),
+    "heic": _Kind("image/heic", "heic"),
+    "heif": _Kind("image/heif", "heif"),
+    "mp4": _Kind("video/mp4", "mp4", is_video=True),
+    "mov": _Kind("video/quicktime", "mov", is_video=True),
     "gif": _Kind("image/gif", "gif"),
     "pdf": _Kind("application/pdf", "pdf"),
     "tiff": _Kind("image/tiff", "tiff"),
@@ -128,26 +123,9 @@ def sniff(head: bytes) -> Sniffed:
     return _make(kind, width, height)
 
 
-def require_accepted(head: bytes) -> Sniffed:
-    """Sniff and refuse what Jobshots does not accept."""
-    found = sniff(head)
-    if not found.accepted:
-        message = f"file type {found.kind} is not accepted; send {_ACCEPTED_LIST}"
-        raise Unsupported(message, {"file": [message]})
-    width, height = found.width or 0, found.height or 0
-    if width * height > MAX_PIXELS:
-        message = (
-            f"image is {width}x{height} pixels; the limit is {MAX_PIXELS // 1_000_000} megapixels"
-        )
-        raise Invalid(message, {"file": [message]})
-    return found
-
-
 def _make(kind: str, width: int | None = None, height: int | None = None) -> Sniffed:
     info = _KINDS[kind]
-    return Sniffed(
-        kind, info.mime_type, info.extension, info.is_video, info.accepted, width, height
-    )
+    return Sniffed(kind, info.mime_type, info.extension, info.is_video, width, height)
 
 
 def _kind_of(data: bytes) -> str:
@@ -247,7 +225,7 @@ def _text_sniffed(data: bytes) -> Sniffed:
         mime, extension = "text/html", "html"
     else:
         mime, extension = "text/plain", "txt"
-    return Sniffed("text", mime, extension, is_video=False, accepted=False)
+    return Sniffed("text", mime, extension, is_video=False)
 
 
 def _safe_size(kind: str, data: bytes) -> tuple[int, int] | None:

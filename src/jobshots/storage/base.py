@@ -28,8 +28,36 @@ class UploadForm:
     fields: dict[str, str]
 
 
+class FileServer(Protocol):
+    """A store whose download URLs and upload forms the Jobshots server answers itself."""
+
+    def verify_download(self, key: str, ct: str, fn: str, exp: str, sig: str) -> bool:
+        """True when a download URL's signature and expiry hold."""
+        ...
+
+    def path_for(self, key: str) -> Path:
+        """The local file behind `key`; ValueError for an unsafe key."""
+        ...
+
+    def accept_upload(self, fields: dict[str, str], size: int) -> str:
+        """The key an upload form's fields sign for; UploadRefused when the policy fails."""
+        ...
+
+    def staging_dir(self) -> Path:
+        """Where incoming uploads are spooled."""
+        ...
+
+    def put_file(self, key: str, path: Path, content_type: str) -> None:
+        """Move a staged file to `key`."""
+        ...
+
+
 class Storage(Protocol):
     """Where originals, renditions and documents live, addressed by key."""
+
+    def file_server(self) -> FileServer | None:
+        """The store as the server must serve it itself (local disk), or None (S3 serves itself)."""
+        ...
 
     def staging_dir(self) -> Path:
         """A local directory where incoming uploads are spooled before `put_file`."""
@@ -37,10 +65,6 @@ class Storage(Protocol):
 
     def put_file(self, key: str, path: Path, content_type: str) -> None:
         """Move or upload a staged file to `key`; durable when this returns."""
-        ...
-
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        """Write bytes to `key` atomically; durable when this returns."""
         ...
 
     def open(self, key: str) -> BinaryIO:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
@@ -28,10 +27,3 @@ def _ext(value: str) -> str:
     if not re.fullmatch(r"[a-z0-9_]{1,16}", value):
         raise ValueError(f"unsafe key component: {value!r}")
     return value
-
-
-def direct_upload(company: uuid.UUID, display_name: str, extension: str) -> str:
-    """Key for a presigned upload: the display name slugged, plus a random suffix."""
-    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", display_name.strip())
-    slug = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:60].strip("-") or "photo"
-    return f"companies/{company}/uploads/{slug}_{secrets.token_hex(4)}.{_ext(extension)}"

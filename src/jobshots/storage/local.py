@@ -33,6 +33,10 @@ class LocalStorage:
         self._base_url = base_url.rstrip("/")
         self._signing_key = signing_key
 
+    def file_server(self) -> LocalStorage:
+        """This store: the server itself serves its download URLs and receives its forms."""
+        return self
+
     @property
     def root(self) -> Path:
         """The resolved directory holding every object."""
@@ -68,18 +72,6 @@ class LocalStorage:
             # final step is still an atomic rename.
             self._copy_in(path, dest)
             path.unlink()
-        _fsync_dir(dest.parent)
-
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        """Write bytes to a staging temp file, fsync it, rename it to `key`."""
-        dest = self.path_for(key)
-        tmp = self._write_temp(data)
-        try:
-            self._make_dirs(dest.parent)
-            os.replace(tmp, dest)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
         _fsync_dir(dest.parent)
 
     def open(self, key: str) -> BinaryIO:

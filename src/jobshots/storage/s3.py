@@ -63,6 +63,10 @@ class S3Storage:
         """The bucket holding every object."""
         return self._bucket
 
+    def file_server(self) -> None:
+        """None: S3 serves its presigned URLs and receives its presigned forms itself."""
+        return None
+
     def staging_dir(self) -> Path:
         """A private local directory where uploads are spooled before `put_file`."""
         if self._staging is None:
@@ -78,14 +82,6 @@ class S3Storage:
                 str(path), self._bucket, key, ExtraArgs={"ContentType": content_type}
             )
         path.unlink()
-
-    def put_bytes(self, key: str, data: bytes, content_type: str) -> None:
-        """Write bytes to `key` in one PUT (atomic on S3)."""
-        _check_key(key)
-        with _store_errors("put"):
-            self._client.put_object(
-                Bucket=self._bucket, Key=key, Body=data, ContentType=content_type
-            )
 
     def open(self, key: str) -> BinaryIO:
         """A buffered stream over the object's body; FileNotFoundError if absent."""

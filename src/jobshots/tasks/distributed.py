@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 import procrastinate
 import psycopg
@@ -13,8 +14,9 @@ from procrastinate.jobs import Status
 from sqlalchemy.engine import make_url
 
 from jobshots.core.context import Context
-from jobshots.core.photos import processing
+from jobshots.core.tasks import Payload, Task
 from jobshots.media.pipeline import configure_worker_process, decode
+from jobshots.tasks.registry import TASK_NAMES, Handler, handlers
 from jobshots.tasks.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
@@ -22,8 +24,7 @@ log = logging.getLogger(__name__)
 QUEUE = "media"
 # A worker silent for this many heartbeats is taken to be dead.
 STALLED_AFTER_BEATS = 3
-PROCESS_PHOTO = "jobshots.process_photo"
-_worker_ctx: Context | None = None
+_worker_handlers: dict[str, Handler] | None = None
 
 
 def libpq_url(database_url: str) -> str:
@@ -32,19 +33,28 @@ def libpq_url(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def process_photo(photo_id: int) -> None:
-    """The job: process one photo with the worker's context, decoding in this process."""
-    if _worker_ctx is None:
-        raise RuntimeError("process_photo runs only inside `jobshots worker`")
-    state = processing.process_photo(_worker_ctx, photo_id, decode)
-    log.info("photo %s: %s", photo_id, state)
+def job_name(task_name: str) -> str:
+    """The Procrastinate task that runs one of the core's tasks."""
+    return f"jobshots.{task_name}"
+
+
+def _job(task_name: str) -> Callable[..., None]:
+    def run(**payload: int | str) -> None:
+        if _worker_handlers is None:
+            raise RuntimeError(f"{task_name} runs only inside `jobshots worker`")
+        outcome = _worker_handlers[task_name](dict(payload))
+        log.info("%s: %s", Task(task_name, Payload(payload)).key, outcome)
+
+    run.__name__ = task_name
+    return run
 
 
 def make_app(database_url: str) -> procrastinate.App:
     """A Procrastinate app on the same PostgreSQL database as everything else."""
     connector = procrastinate.PsycopgConnector(conninfo=libpq_url(database_url))
     app = procrastinate.App(connector=connector)
-    app.task(name=PROCESS_PHOTO, queue=QUEUE)(process_photo)
+    for name in TASK_NAMES:
+        app.task(name=job_name(name), queue=QUEUE)(_job(name))
     return app
 
 
@@ -59,19 +69,20 @@ def ensure_schema(database_url: str) -> None:
 
 
 class ProcrastinateRunner:
-    """Defers a job per photo: at most one waiting and one running per photo."""
+    """Defers a job per task: at most one waiting and one running per task key."""
 
     def __init__(self, database_url: str) -> None:
         self._app = make_app(database_url).open()
 
-    def enqueue_photo(self, photo_id: int) -> None:
-        """Defer processing; a job already waiting for this photo is enough."""
-        # queueing_lock: one waiting job per photo; lock: never two running at once, so a
-        # duplicate waits, then finds the photo processed.
-        name = f"photo-{photo_id}"
-        deferrer = self._app.configure_task(PROCESS_PHOTO, queueing_lock=name, lock=name)
+    def enqueue(self, task: Task) -> None:
+        """Defer the task; a job already waiting for the same task is enough."""
+        # queueing_lock: one waiting job per key; lock: never two running at once, so a
+        # duplicate waits, then finds its work done.
+        deferrer = self._app.configure_task(
+            job_name(task.name), queueing_lock=task.key, lock=task.key
+        )
         with contextlib.suppress(AlreadyEnqueued):
-            deferrer.defer(photo_id=photo_id)
+            deferrer.defer(**task.payload)
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -100,15 +111,14 @@ def close_abandoned_jobs(database_url: str, silent_for: float) -> int:
 
 def run_worker(ctx: Context, concurrency: int) -> None:
     """Run jobs until stopped, sweeping for lost work alongside."""
-    global _worker_ctx
-    _worker_ctx = ctx
+    global _worker_handlers
+    _worker_handlers = handlers(ctx, decode)
     configure_worker_process()
     heartbeat = ctx.settings.worker_heartbeat_seconds
     url = ctx.settings.database_url
-    runner = ProcrastinateRunner(url)
     sweeper = Sweeper(
         ctx,
-        runner.enqueue_photo,
+        ctx.tasks.enqueue,
         immediate_first_sweep=False,
         also=lambda: close_abandoned_jobs(url, STALLED_AFTER_BEATS * heartbeat),
     )
@@ -122,4 +132,3 @@ def run_worker(ctx: Context, concurrency: int) -> None:
         )
     finally:
         sweeper.stop()
-        runner.close()

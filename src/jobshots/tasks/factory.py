@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from jobshots.core.context import Context
-from jobshots.tasks.base import DatabaseOnly, TaskRunner
+from jobshots.core.tasks import TaskRunner
+from jobshots.tasks.base import DatabaseOnly
 
 
 def runner_for(ctx: Context, *, serving: bool) -> TaskRunner:

@@ -7,18 +7,19 @@ import threading
 from collections.abc import Callable
 
 from jobshots.core.context import Context
-from jobshots.core.photos import processing
+from jobshots.core.tasks import Task
+from jobshots.tasks.registry import waiting
 
 log = logging.getLogger(__name__)
 
 
 class Sweeper:
-    """A daemon thread that re-enqueues photos stored but not processed."""
+    """A daemon thread that enqueues again the work the database says is unfinished."""
 
     def __init__(
         self,
         ctx: Context,
-        enqueue: Callable[[int], None],
+        enqueue: Callable[[Task], None],
         *,
         immediate_first_sweep: bool,
         also: Callable[[], object] | None = None,
@@ -41,16 +42,15 @@ class Sweeper:
         self._stop.set()
 
     def sweep(self, *, everything: bool = False) -> int:
-        """Enqueue what is waiting; return how many photos were enqueued."""
-        cutoff = None if everything else processing.grace_cutoff(self._ctx)
-        waiting = processing.awaiting_processing(self._ctx, cutoff)
+        """Enqueue what is waiting; return how many tasks were enqueued."""
+        found = waiting(self._ctx, everything=everything)
         if self._also is not None:
             self._also()
-        for photo_id in waiting:
-            self._enqueue(photo_id)
-        if waiting:
-            log.info("recovery sweep re-enqueued %d photo(s)", len(waiting))
-        return len(waiting)
+        for task in found:
+            self._enqueue(task)
+        if found:
+            log.info("recovery sweep re-enqueued %d task(s)", len(found))
+        return len(found)
 
     def _loop(self) -> None:
         first = True

@@ -11,6 +11,7 @@ from jobshots.core.apikeys import repository, tokens
 from jobshots.core.errors import Invalid, IpNotAllowed, NotFound, Unauthenticated
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
+from jobshots.core.users import service as users
 from jobshots.db.models import ApiKey, User
 from jobshots.db.types import utcnow
 
@@ -84,15 +85,7 @@ def authenticate(uow: UnitOfWork, secret: str | None, ip: str | None) -> Princip
     # A write per request would serialise every API call on SQLite; a minute's precision will do.
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
         key.last_used_at = now
-    return Principal(
-        company_id=key.company_id,
-        company_uuid=key.user.company.uuid,
-        user_id=key.user_id,
-        role=key.user.role,
-        permissions=permissions.effective(key.user.role, key.permissions),
-        api_key_id=key.id,
-        ip=ip,
-    )
+    return users.principal_of(key.user, key=key, ip=ip)
 
 
 def revoke(uow: UnitOfWork, prefix: str) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from jobshots.core.companies import repository
 from jobshots.core.errors import AddonRequired, QuotaExceeded
-from jobshots.core.photos import repository as photos_repo
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company
 from jobshots.db.types import utcnow
@@ -17,7 +17,7 @@ def require_addon(company: Company, addon: str) -> None:
 
 def upload_limit(uow: UnitOfWork, company: Company) -> int:
     """The largest file the company may upload: its own limit, capped by the server's."""
-    server = uow.ctx.settings.max_upload_bytes
+    server = uow.settings.max_upload_bytes
     return min(company.max_upload_bytes or server, server)
 
 
@@ -25,12 +25,12 @@ def check_upload_quota(uow: UnitOfWork, company: Company, files: int, size: int)
     """Raise QuotaExceeded if `files` more files of `size` bytes would overrun a quota."""
     if company.monthly_upload_quota is not None:
         month_start = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        used = photos_repo.uploads_since(uow.session, company.id, month_start)
+        used = repository.uploads_since(uow.session, company.id, month_start)
         if used + files > company.monthly_upload_quota:
             raise QuotaExceeded(
                 f"monthly upload quota of {company.monthly_upload_quota} photos is spent"
             )
     if company.storage_quota_bytes is not None:
-        used_bytes = photos_repo.stored_bytes(uow.session, company.id)
+        used_bytes = repository.stored_bytes(uow.session, company.id)
         if used_bytes + size > company.storage_quota_bytes:
             raise QuotaExceeded("storage quota is spent")

@@ -6,7 +6,7 @@ import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from jobshots.db.models import Job, PropertyAddress
 
@@ -56,5 +56,10 @@ def page(session: Session, company_id: int, offset: int, limit: int) -> tuple[li
     """A page of the company's live jobs, newest first, and the total count."""
     live = (Job.company_id == company_id, Job.deleted_at.is_(None))
     total = session.scalar(select(func.count()).select_from(Job).where(*live)) or 0
-    query = select(Job).where(*live).order_by(Job.created_at.desc(), Job.id.desc())
+    query = (
+        select(Job)
+        .where(*live)
+        .options(selectinload(Job.created_by))
+        .order_by(Job.created_at.desc(), Job.id.desc())
+    )
     return list(session.scalars(query.offset(offset).limit(limit))), total

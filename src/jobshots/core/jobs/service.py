@@ -11,8 +11,10 @@ from jobshots.core import audit, permissions
 from jobshots.core.errors import NotFound
 from jobshots.core.ids import parse_uuid
 from jobshots.core.jobs import repository
-from jobshots.core.pagination import Page
+from jobshots.core.jobs.views import JobView, job_view
+from jobshots.core.pagination import Page, PageRequest
 from jobshots.core.principal import Principal
+from jobshots.core.reports import tokens
 from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, JobStatus
@@ -20,10 +22,17 @@ from jobshots.db.models import Company, Job, JobStatus
 TITLE_MAX = 200
 # A photo taken this close to a property is taken to be of that property's job.
 NEAR_ENOUGH_METRES = 100.0
+# How callers name a job: its UUID (in any spelling) or its integer id.
+JobRef = str | uuid.UUID | int
 
 
-def create(uow: UnitOfWork, principal: Principal, title: str, description: str = "") -> Job:
+def create(uow: UnitOfWork, principal: Principal, title: str, description: str = "") -> JobView:
     """Open a new job in the caller's company with the company's defaults."""
+    return present(uow, principal, open_job(uow, principal, title, description))
+
+
+def open_job(uow: UnitOfWork, principal: Principal, title: str, description: str = "") -> Job:
+    """Open a new job and give its row, for the services that add to it at once."""
     principal.require(permissions.JOBS_MANAGE)
     title = required_text(title, "title", TITLE_MAX)
     company = uow.session.get_one(Company, principal.company_id)
@@ -44,20 +53,52 @@ def create(uow: UnitOfWork, principal: Principal, title: str, description: str =
     return job
 
 
-def get(uow: UnitOfWork, principal: Principal, job_uuid: str | uuid.UUID) -> Job:
+def find(uow: UnitOfWork, principal: Principal, ref: JobRef) -> Job | None:
+    """The caller's live job by UUID or integer id; None for a missing or another company's."""
+    if isinstance(ref, int):
+        return repository.by_id(uow.session, principal.company_id, ref)
+    try:
+        job_uuid = parse_uuid(ref, "job")
+    except NotFound:
+        return None
+    return repository.by_uuid(uow.session, principal.company_id, job_uuid)
+
+
+def get(uow: UnitOfWork, principal: Principal, ref: JobRef) -> Job:
     """The caller's job; another company's job is NotFound, exactly like a missing one."""
-    job = repository.by_uuid(uow.session, principal.company_id, parse_uuid(job_uuid, "job"))
+    job = find(uow, principal, ref)
     if job is None:
         raise NotFound("job not found")
     return job
 
 
-def get_by_id(uow: UnitOfWork, principal: Principal, job_id: int) -> Job:
-    """The caller's job by integer id; another company's is NotFound like a missing one."""
-    job = repository.by_id(uow.session, principal.company_id, job_id)
-    if job is None:
-        raise NotFound("job not found")
-    return job
+def view(uow: UnitOfWork, principal: Principal, ref: JobRef) -> JobView:
+    """One of the caller's jobs."""
+    principal.require(permissions.JOBS_LIST)
+    return present(uow, principal, get(uow, principal, ref))
+
+
+def present(
+    uow: UnitOfWork, principal: Principal, job: Job, *, report_link: bool = False
+) -> JobView:
+    """The view of one job, issuing its report link first when asked for it."""
+    if report_link:
+        tokens.ensure_issued(uow, [job])
+    return job_view(uow.settings.base_url, principal.company_uuid, job, report=report_link)
+
+
+def page(
+    uow: UnitOfWork, principal: Principal, paging: PageRequest, *, report_links: bool = False
+) -> Page[JobView]:
+    """A page of the caller's jobs, newest first, each with its report link when asked."""
+    principal.require(permissions.JOBS_LIST)
+    window = paging.window()
+    items, total = repository.page(uow.session, principal.company_id, window.offset, window.limit)
+    if report_links:
+        tokens.ensure_issued(uow, items)
+    base = uow.settings.base_url
+    views = [job_view(base, principal.company_uuid, job, report=report_links) for job in items]
+    return window.page_of(views, total)
 
 
 def nearest_to(
@@ -87,15 +128,6 @@ def metres_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
     h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
-
-
-def list_page(uow: UnitOfWork, principal: Principal, page: int, per_page: int) -> Page[Job]:
-    """A page of the caller's jobs, newest first."""
-    principal.require(permissions.JOBS_LIST)
-    items, total = repository.page(
-        uow.session, principal.company_id, (page - 1) * per_page, per_page
-    )
-    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def _initial_status_id(uow: UnitOfWork, company_id: int) -> int | None:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from jobshots.core import audit, permissions
 from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.jobs import service as jobs
+from jobshots.core.lineitems.views import LineItemView, line_item_view
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import LINE_ITEM_KINDS, LineItem
@@ -22,15 +23,14 @@ def create(
     description: str = "",
     quantity: str | int | float | None = None,
     unit_price: str | int | float | None = None,
-) -> LineItem:
+) -> LineItemView:
     """Add a line item of `kind` to one of the caller's jobs."""
     principal.require(permissions.JOBS_MANAGE)
     if kind not in LINE_ITEM_KINDS:
         raise Invalid.field("kind", f"must be one of {', '.join(LINE_ITEM_KINDS)}")
-    try:
-        job = jobs.get_by_id(uow, principal, job_id)
-    except NotFound as exc:
-        raise Invalid.field("job", "does not exist") from exc
+    job = jobs.find(uow, principal, job_id)
+    if job is None:
+        raise Invalid.field("job", "does not exist")
     item = LineItem(
         company_id=principal.company_id,
         job_id=job.id,
@@ -42,7 +42,7 @@ def create(
     uow.session.add(item)
     uow.session.flush()
     audit.record(uow, principal, "line_item.created", "line_item", item.uuid, job_id=job.id)
-    return item
+    return line_item_view(item)
 
 
 def get(uow: UnitOfWork, principal: Principal, item_id: int, kind: str) -> LineItem:
@@ -58,14 +58,14 @@ def get(uow: UnitOfWork, principal: Principal, item_id: int, kind: str) -> LineI
 
 def list_for(
     uow: UnitOfWork, principal: Principal, job_id: int | None, kind: str | None
-) -> list[LineItem]:
+) -> list[LineItemView]:
     """The caller's line items, optionally of one job and one kind."""
     query = select(LineItem).where(LineItem.company_id == principal.company_id)
     if job_id is not None:
         query = query.where(LineItem.job_id == job_id)
     if kind is not None:
         query = query.where(LineItem.kind == kind)
-    return list(uow.session.scalars(query.order_by(LineItem.id)))
+    return [line_item_view(item) for item in uow.session.scalars(query.order_by(LineItem.id))]
 
 
 def _decimal(value: str | int | float, field: str) -> Decimal:

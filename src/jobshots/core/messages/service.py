@@ -9,13 +9,15 @@ from typing import Literal
 
 from jobshots.core import audit, permissions
 from jobshots.core.jobs import service as jobs
+from jobshots.core.jobs.views import JobView
 from jobshots.core.messages import repository
-from jobshots.core.photos import files
 from jobshots.core.photos import repository as photos_repository
+from jobshots.core.photos.views import photo_view
 from jobshots.core.principal import Principal
 from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Job, JobMessage, Photo, User
+from jobshots.core.users.views import PersonView, person
+from jobshots.db.models import Job, JobMessage, Photo
 from jobshots.db.types import utcnow
 
 MESSAGE_MAX = 10_000
@@ -39,7 +41,7 @@ class TimelineEntry:
 class Timeline:
     """A job with its chat messages and photos merged, oldest first."""
 
-    job: Job
+    job: JobView
     entries: list[TimelineEntry]
 
     @property
@@ -56,12 +58,12 @@ class Timeline:
 
 def start_job(
     uow: UnitOfWork, principal: Principal, title: str, first_message: str | None = None
-) -> Job:
-    """Open a job and, when given one, post its first message."""
-    job = jobs.create(uow, principal, title)
+) -> JobView:
+    """Open a job and, when given one, post its first message; the view has its report link."""
+    job = jobs.open_job(uow, principal, title)
     if first_message is not None and first_message.strip():
         _add(uow, principal, job, first_message)
-    return job
+    return jobs.present(uow, principal, job, report_link=True)
 
 
 def post(uow: UnitOfWork, principal: Principal, job_uuid: str, text: str) -> TimelineEntry:
@@ -75,7 +77,7 @@ def timeline(uow: UnitOfWork, principal: Principal, job_uuid: str) -> Timeline:
     principal.require(permissions.JOBS_LIST)
     principal.require(permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_uuid)
-    return Timeline(job=job, entries=entries(uow, job, public=False))
+    return Timeline(job=jobs.present(uow, principal, job), entries=entries(uow, job, public=False))
 
 
 def entries(uow: UnitOfWork, job: Job, *, public: bool) -> list[TimelineEntry]:
@@ -108,37 +110,35 @@ def _add(uow: UnitOfWork, principal: Principal, job: Job, text: str) -> JobMessa
 
 
 def _chat(message: JobMessage, public: bool) -> TimelineEntry:
+    author = person(message.author)
     return TimelineEntry(
         kind="chat",
         at=message.created_at,
-        author_uuid=message.author.uuid if message.author else None,
-        author_name=_name(message.author, public),
+        author_uuid=author.uuid if author else None,
+        author_name=_name(author, public),
         text=message.body,
     )
 
 
 def _image(uow: UnitOfWork, photo: Photo, public: bool) -> TimelineEntry | None:
-    large = files.rendition_url(uow, photo, "large")
-    thumbnail = files.rendition_url(uow, photo, "thumbnail")
+    shown = photo_view(uow, photo)
+    large, thumbnail = shown.url_of("large"), shown.url_of("thumbnail")
     if public and (large is None or thumbnail is None):
         # The public never gets the original: it may carry GPS and EXIF.
         return None
-    image = large or files.original_url(uow, photo)
+    image = large or shown.original_url
     return TimelineEntry(
         kind="image",
-        at=photo.created_at,
-        author_uuid=photo.uploaded_by.uuid if photo.uploaded_by else None,
-        author_name=_name(photo.uploaded_by, public),
-        photo_type=photo.photo_type,
+        at=shown.created_at,
+        author_uuid=shown.uploaded_by.uuid if shown.uploaded_by else None,
+        author_name=_name(shown.uploaded_by, public),
+        photo_type=shown.photo_type,
         image_url=image,
         thumbnail_url=thumbnail or image,
     )
 
 
-def _name(user: User | None, public: bool) -> str | None:
-    if user is None:
+def _name(author: PersonView | None, public: bool) -> str | None:
+    if author is None:
         return None
-    if public:
-        # Never an e-mail address on a public page: the name, or nothing.
-        return f"{user.first_name} {user.last_name}".strip() or None
-    return user.display_name
+    return author.public_name if public else author.display_name

@@ -10,8 +10,6 @@ from jobshots.core.errors import NotFound
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Photo, Rendition
 
-IMAGE_VERSIONS = ("thumbnail", "large")
-
 
 @dataclass(frozen=True)
 class MediaFile:
@@ -35,7 +33,7 @@ def rendition(photo: Photo, version: str) -> Rendition:
 
 def jpeg_file(uow: UnitOfWork, photo: Photo, version: str) -> MediaFile:
     """The JPEG of a version: the original when it is a JPEG already, else a rendition."""
-    storage = uow.ctx.storage
+    storage = uow.storage
     if version == "original" and photo.mime_type == "image/jpeg" and photo.file_size is not None:
         key = photo.storage_key
         return MediaFile(
@@ -56,22 +54,20 @@ def jpeg_file(uow: UnitOfWork, photo: Photo, version: str) -> MediaFile:
 
 def original_url(uow: UnitOfWork, photo: Photo) -> str:
     """An expiring URL that serves the original as it was uploaded."""
-    return uow.ctx.storage.download_url(
+    return uow.storage.download_url(
         photo.storage_key,
         content_type=photo.mime_type or "application/octet-stream",
         filename=photo.file_name or f"{photo.uuid}",
-        expires_in=uow.ctx.settings.file_url_ttl_seconds,
+        expires_in=uow.settings.file_url_ttl_seconds,
     )
 
 
-def rendition_url(uow: UnitOfWork, photo: Photo, version: str) -> str | None:
-    """An expiring URL of a rendition, or None while it is not made."""
-    made = photo.rendition(version)
-    if made is None:
-        return None
-    return uow.ctx.storage.download_url(
+def rendition_url(uow: UnitOfWork, photo: Photo, made: Rendition) -> str:
+    """An expiring URL of a rendition."""
+    extension = "mp4" if made.mime_type == "video/mp4" else "jpg"
+    return uow.storage.download_url(
         made.storage_key,
         content_type=made.mime_type,
-        filename=f"{photo.uuid}-{version}.jpg",
-        expires_in=uow.ctx.settings.file_url_ttl_seconds,
+        filename=f"{photo.uuid}-{made.kind}.{extension}",
+        expires_in=uow.settings.file_url_ttl_seconds,
     )

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from jobshots.core import intake
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import NotFound
 from jobshots.core.ids import parse_uuid
+from jobshots.core.tasks import Task
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, Photo, Rendition
 from jobshots.db.types import utcnow
@@ -24,10 +26,16 @@ from jobshots.storage import keys
 
 log = logging.getLogger(__name__)
 
+PROCESS_PHOTO = "process_photo"
 MAX_ATTEMPTS = 3
 Decoder = Callable[[DecodeJob], DecodeResult]
 READY_STATES = ("stored",)
 REPROCESS_STATES = ("stored", "processed", "failed")
+
+
+def task_for(photo_id: int) -> Task:
+    """The background task that processes one photo."""
+    return Task(PROCESS_PHOTO, {"photo_id": photo_id})
 
 
 def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool = False) -> str:
@@ -82,7 +90,7 @@ def _fetch(ctx: Context, key: str, work: Path) -> tuple[Path, str, str]:
     (work / "out").mkdir()
     with source.open("rb") as head:
         sniffed = sniff.sniff(head.read(sniff.HEAD_BYTES))
-    if not sniffed.accepted:
+    if not intake.PHOTOS.allows(sniffed):
         raise UnprocessableMedia(f"stored original is {sniffed.kind}, not an accepted type")
     return source, sniffed.kind, digest.hexdigest()
 

@@ -1,34 +1,70 @@
-"""Photos: receiving them into a job, finding, listing and soft-deleting them."""
+"""Photos, for every API: receiving, finding, listing, changing and soft-deleting them."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 
-from jobshots.core import audit, permissions
+from jobshots.core import audit, intake, permissions
 from jobshots.core.companies import policy
-from jobshots.core.errors import Invalid, NotFound, TooLarge
+from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.ids import parse_uuid
 from jobshots.core.jobs import service as jobs
-from jobshots.core.pagination import Page
-from jobshots.core.photos import repository
+from jobshots.core.pagination import Page, PageRequest
+from jobshots.core.photos import changes, files, processing, repository
+from jobshots.core.photos.changes import PhotoChanges
+from jobshots.core.photos.views import LINK_COLUMNS, PhotoView, UploadTarget, photo_view
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import PHOTO_TYPES, Company, Job, Photo
 from jobshots.db.types import utcnow
-from jobshots.media import sniff
 from jobshots.media.incoming import IncomingFile
+from jobshots.media.sniff import Sniffed
 from jobshots.storage import keys
 
-MAX_PER_PAGE = 100
+CLIENT_KEY_MAX = 100
+# The type a direct upload is expected to be, by its display name's suffix.
+_TYPES_BY_SUFFIX = {
+    "png": ("image/png", "png"),
+    "webp": ("image/webp", "webp"),
+    "heic": ("image/heic", "heic"),
+    "heif": ("image/heif", "heif"),
+    "mov": ("video/quicktime", "mov"),
+    "mp4": ("video/mp4", "mp4"),
+}
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """How a caller names a photo: its integer id, its UUID, or its public key.
+
+    The public key is the key the client chose when it has one (a Fulcrum access key,
+    an offline id), else the UUID.
+    """
+
+    id: int | None = None
+    uuid: str | None = None
+    public_key: str | None = None
+
+    def match(self) -> ColumnElement[bool]:
+        """The condition that finds the photo; NotFound for a malformed UUID."""
+        if self.id is not None:
+            return repository.by_id(self.id)
+        if self.uuid is not None:
+            return repository.by_uuid(parse_uuid(self.uuid, "photo"))
+        if self.public_key is not None:
+            return repository.by_public_key(self.public_key)
+        raise ValueError("a PhotoRef names no photo")
 
 
 @dataclass(frozen=True)
 class PhotoDetails:
-    """What the uploader says about photos they send."""
+    """What the uploader says about the files they send through the server."""
 
     photo_type: str = "other"
     taken_at: datetime | None = None
@@ -36,92 +72,242 @@ class PhotoDetails:
     form_id: str | None = None
 
 
-def upload_limit_for_job(uow: UnitOfWork, principal: Principal, job_uuid: str) -> int:
-    """Check the caller may upload to the job, and give the byte limit to stream against."""
+@dataclass(frozen=True)
+class PhotoFilter:
+    """Which photos a list shows (None and empty mean any), and in which order."""
+
+    job: jobs.JobRef | None = None
+    photo_type: str | None = None
+    include_deleted: bool = False
+    form_id: str | None = None
+    created_since: datetime | None = None
+    updated_since: datetime | None = None
+    line_items: dict[str, int] = field(default_factory=dict)
+    order: repository.Order = "uploaded"
+
+
+@dataclass(frozen=True)
+class NewDirectUpload:
+    """A photo whose bytes the client will send straight to storage."""
+
+    changes: PhotoChanges
+    exif: dict[str, Any] | None = None
+    is_video: bool = False
+    offline_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """A photo, and whether this request created it (False: a retry of an earlier one)."""
+
+    photo: PhotoView
+    created: bool
+    upload: UploadTarget | None = None
+
+
+def upload_limit(uow: UnitOfWork, principal: Principal, job: jobs.JobRef | None = None) -> int:
+    """Check the caller may upload photos (to `job`, when given); the byte limit to stream to."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
-    jobs.get(uow, principal, job_uuid)
+    if job is not None:
+        jobs.get(uow, principal, job)
     return policy.upload_limit(uow, company)
-
-
-def upload_limit_for_company(uow: UnitOfWork, principal: Principal) -> int:
-    """Check the caller may upload photos at all, and give the byte limit to stream against."""
-    return policy.upload_limit(uow, photo_company(uow, principal, permissions.PHOTOS_MANAGE))
 
 
 def upload_to_job(
     uow: UnitOfWork,
     principal: Principal,
-    job_uuid: str,
-    files: list[IncomingFile],
+    job_ref: jobs.JobRef,
+    incoming: list[IncomingFile],
     details: PhotoDetails,
-) -> list[Photo]:
+) -> list[PhotoView]:
     """Store each file as a photo of the job; all or nothing."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
-    job = jobs.get(uow, principal, job_uuid)
+    job = jobs.get(uow, principal, job_ref)
     if details.photo_type not in PHOTO_TYPES:
         raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
-    if not files:
+    if not incoming:
         raise Invalid.field("file", "at least one file must be provided")
-    kinds = accept_files(uow, company, files)
-    return [
-        store(uow, principal, company, job, incoming, kind, details)
-        for incoming, kind in zip(files, kinds, strict=True)
+    kinds = intake.accept(uow, company, incoming, intake.PHOTOS)
+    stored = [
+        _store(uow, principal, company, job, item, kind, details)
+        for item, kind in zip(incoming, kinds, strict=True)
     ]
+    return [photo_view(uow, photo) for photo in stored]
 
 
-def get_for_job(uow: UnitOfWork, principal: Principal, job_uuid: str, photo_uuid: str) -> Photo:
-    """One photo of one of the caller's jobs."""
-    photo_company(uow, principal, permissions.PHOTOS_VIEW)
-    job = jobs.get(uow, principal, job_uuid)
-    photo = repository.for_job(
-        uow.session, principal.company_id, job.id, parse_uuid(photo_uuid, "photo")
-    )
-    if photo is None:
-        raise NotFound("photo not found")
-    return photo
-
-
-def list_for_job(
+def receive_with_key(
     uow: UnitOfWork,
     principal: Principal,
-    job_uuid: str,
-    *,
-    photo_type: str | None,
-    include_deleted: bool,
-    page: int,
-    per_page: int,
-) -> Page[Photo]:
-    """A page of a job's photos, oldest upload first."""
-    photo_company(uow, principal, permissions.PHOTOS_VIEW)
-    job = jobs.get(uow, principal, job_uuid)
-    if photo_type is not None and photo_type not in PHOTO_TYPES:
-        raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
-    if page < 1:
-        raise Invalid.field("page", "must be 1 or more")
-    if per_page < 1:
-        raise Invalid.field("limit", "must be 1 or more")
-    per_page = min(per_page, MAX_PER_PAGE)
-    items, total = repository.page_for_job(
-        uow.session,
-        principal.company_id,
-        job.id,
-        photo_type=photo_type,
-        include_deleted=include_deleted,
-        offset=(page - 1) * per_page,
-        limit=per_page,
+    incoming: IncomingFile | None,
+    details: PhotoDetails,
+    job_ref: jobs.JobRef | None = None,
+) -> Received:
+    """Store a photo under the client's key; the same key and bytes again give the first."""
+    company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
+    errors = _check_key(details.client_key)
+    if incoming is None:
+        errors["file"] = ["must be provided"]
+    if errors:
+        raise Invalid("photo is invalid", errors)
+    assert incoming is not None
+    assert details.client_key is not None
+    existing = repository.by_client_key(uow.session, company.id, details.client_key)
+    if existing is not None:
+        return Received(photo_view(uow, _same_upload(existing, incoming)), created=False)
+    job = _job_or_invalid(uow, principal, job_ref)
+    [kind] = intake.accept(uow, company, [incoming], intake.PHOTOS)
+    try:
+        with uow.session.begin_nested():
+            photo = _store(uow, principal, company, job, incoming, kind, details)
+    except IntegrityError:
+        # Another request stored the same key first (its file is removed already):
+        # answer like a retry of that upload.
+        raced = repository.by_client_key(uow.session, company.id, details.client_key)
+        if raced is None:
+            raise
+        return Received(photo_view(uow, _same_upload(raced, incoming)), created=False)
+    return Received(photo_view(uow, photo), created=True)
+
+
+def start_direct_upload(uow: UnitOfWork, principal: Principal, new: NewDirectUpload) -> Received:
+    """Record a photo and hand back a form for its bytes; the same offline id gives it again."""
+    company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
+    if new.offline_id:
+        existing = repository.by_client_key(uow.session, company.id, new.offline_id)
+        if existing is not None:
+            form = _form_if_pending(uow, company, existing)
+            return Received(photo_view(uow, existing), created=False, upload=form)
+    photo = Photo(
+        uuid=uuid.uuid4(), company_id=company.id, created_by_id=principal.user_id, state="pending"
     )
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    errors: changes.Errors = {}
+    named = replace(new.changes, given=new.changes.given | {"name"})
+    changes.apply(uow, principal, photo, named, errors)
+    if new.exif is not None:
+        changes.read_client_exif(photo, new.exif, errors)
+    changes.invalid_unless_empty(errors)
+    if photo.job_id is None and photo.latitude is not None and photo.longitude is not None:
+        nearest = jobs.nearest_to(uow, principal, photo.latitude, photo.longitude)
+        photo.job_id, photo.job = (nearest.id, nearest) if nearest else (None, None)
+    content_type, extension = _expected_type(photo.name, new.is_video)
+    photo.storage_key = keys.photo_original(company.uuid, photo.uuid, extension)
+    photo.mime_type, photo.is_video = content_type, new.is_video
+    photo.client_key = new.offline_id or None
+    photo.uploaded_by_id = photo.updated_by_id = principal.user_id
+    uow.session.add(photo)
+    uow.session.flush()
+    audit.record(uow, principal, "photo.created", "photo", photo.uuid, job_id=photo.job_id)
+    form = _form_if_pending(uow, company, photo)
+    return Received(photo_view(uow, photo), created=True, upload=form)
 
 
-def soft_delete(uow: UnitOfWork, principal: Principal, job_uuid: str, photo_uuid: str) -> Photo:
-    """Mark a photo deleted; its file stays in storage as evidence."""
+def finish_direct_upload(uow: UnitOfWork, principal: Principal, ref: PhotoRef) -> PhotoView:
+    """Check the uploaded object and show the photo to everyone; finishing twice is harmless."""
+    company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
+    photo = _find(uow, principal, ref)
+    if photo.state != "pending":
+        return photo_view(uow, photo)
+    stored = intake.accept_stored(uow, company, photo.storage_key, intake.PHOTOS)
+    now = utcnow()
+    kind = stored.kind
+    photo.mime_type, photo.is_video, photo.file_size = kind.mime_type, kind.is_video, stored.size
+    photo.width, photo.height = kind.width, kind.height
+    photo.state, photo.stored_at, photo.updated_by_id = "stored", now, principal.user_id
+    if photo.taken_at is None:
+        photo.taken_at, photo.taken_at_source = now, "upload"
+    audit.record(uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=photo.job_id)
+    uow.enqueue(processing.task_for(photo.id))
+    return photo_view(uow, photo)
+
+
+def get(
+    uow: UnitOfWork,
+    principal: Principal,
+    ref: PhotoRef,
+    *,
+    job: jobs.JobRef | None = None,
+    include_deleted: bool = False,
+) -> PhotoView:
+    """One photo the caller may see, optionally only within one of its jobs."""
+    return photo_view(uow, _find(uow, principal, ref, job=job, include_deleted=include_deleted))
+
+
+def with_version(uow: UnitOfWork, principal: Principal, ref: PhotoRef, version: str) -> PhotoView:
+    """A photo whose `version` rendition is made; NotFound saying why when it is not."""
+    photo = _find(uow, principal, ref)
+    files.rendition(photo, version)
+    return photo_view(uow, photo)
+
+
+def image(uow: UnitOfWork, principal: Principal, ref: PhotoRef, version: str) -> files.MediaFile:
+    """The JPEG of a photo's version (`original`, `large` or `thumbnail`) to stream."""
+    return files.jpeg_file(uow, _find(uow, principal, ref), version)
+
+
+def page(
+    uow: UnitOfWork, principal: Principal, which: PhotoFilter, paging: PageRequest
+) -> Page[PhotoView]:
+    """A page of the company's photos; a job that is not the caller's simply matches none."""
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    window = paging.window()
+    job_id = None
+    if which.job is not None:
+        job = jobs.find(uow, principal, which.job)
+        if job is None:
+            return window.page_of([], 0)
+        job_id = job.id
+    return _page(uow, principal, job_id, which, paging)
+
+
+def page_of_job(
+    uow: UnitOfWork,
+    principal: Principal,
+    job_ref: jobs.JobRef,
+    which: PhotoFilter,
+    paging: PageRequest,
+) -> Page[PhotoView]:
+    """A page of one job's photos; NotFound when the job is not the caller's."""
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    job = jobs.get(uow, principal, job_ref)
+    return _page(uow, principal, job.id, which, paging)
+
+
+def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:
+    """Change the given fields; a change that changes nothing is not recorded."""
     principal.require(permissions.PHOTOS_MANAGE)
-    photo = get_for_job(uow, principal, job_uuid, photo_uuid)
+    photo = _find(uow, principal, ref)
+    errors: changes.Errors = {}
+    changes.apply(uow, principal, photo, change, errors)
+    changes.invalid_unless_empty(errors)
+    if uow.session.is_modified(photo):
+        photo.updated_by_id = principal.user_id
+        photo.updated_at = utcnow()
+        audit.record(
+            uow, principal, "photo.updated", "photo", photo.uuid,
+            job_id=photo.job_id, data={"fields": sorted(change.given)},
+        )  # fmt: skip
+    return photo_view(uow, photo)
+
+
+def delete(
+    uow: UnitOfWork,
+    principal: Principal,
+    ref: PhotoRef,
+    *,
+    job: jobs.JobRef | None = None,
+    include_deleted: bool = False,
+) -> None:
+    """Soft delete: gone from lists, its file kept as evidence; deleting again changes nothing.
+
+    `include_deleted` says whether the caller's API can still see deleted photos: where it
+    can, a second delete finds the photo and succeeds; where it cannot, the photo is not found.
+    """
+    principal.require(permissions.PHOTOS_MANAGE)
+    photo = _find(uow, principal, ref, job=job, include_deleted=include_deleted)
     if photo.deleted_at is None:
         photo.deleted_at = utcnow()
         photo.updated_by_id = principal.user_id
         audit.record(uow, principal, "photo.deleted", "photo", photo.uuid, job_id=photo.job_id)
-    return photo
 
 
 def photo_company(uow: UnitOfWork, principal: Principal, permission: str) -> Company:
@@ -132,47 +318,69 @@ def photo_company(uow: UnitOfWork, principal: Principal, permission: str) -> Com
     return company
 
 
-def accept_files(
-    uow: UnitOfWork, company: Company, files: list[IncomingFile]
-) -> list[sniff.Sniffed]:
-    """Check every file's size and type, and the quotas, before any is stored."""
-    limit = policy.upload_limit(uow, company)
-    kinds = [_accepted(f, limit) for f in files]
-    policy.check_upload_quota(uow, company, len(files), sum(f.size for f in files))
-    return kinds
+def _find(
+    uow: UnitOfWork,
+    principal: Principal,
+    ref: PhotoRef,
+    *,
+    job: jobs.JobRef | None = None,
+    include_deleted: bool = False,
+) -> Photo:
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    job_id = jobs.get(uow, principal, job).id if job is not None else None
+    photo = repository.find(
+        uow.session, principal.company_id, principal.user_id, ref.match(),
+        job_id=job_id, include_deleted=include_deleted,
+    )  # fmt: skip
+    if photo is None:
+        raise NotFound("photo not found")
+    return photo
 
 
-def _accepted(incoming: IncomingFile, limit: int) -> sniff.Sniffed:
-    if incoming.size > limit:
-        raise TooLarge(
-            f"file is larger than the {limit} byte limit",
-            {"file": [f"must be at most {limit} bytes"]},
-        )
-    if incoming.size == 0:
-        raise Invalid.field("file", "is empty")
-    return sniff.require_accepted(incoming.head)
+def _page(
+    uow: UnitOfWork,
+    principal: Principal,
+    job_id: int | None,
+    which: PhotoFilter,
+    paging: PageRequest,
+) -> Page[PhotoView]:
+    if which.photo_type is not None and which.photo_type not in PHOTO_TYPES:
+        raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
+    window = paging.window()
+    criteria = repository.Criteria(
+        job_id=job_id,
+        photo_type=which.photo_type,
+        include_deleted=which.include_deleted,
+        form_id=which.form_id,
+        created_since=which.created_since,
+        updated_since=which.updated_since,
+        links={LINK_COLUMNS[kind]: item for kind, item in which.line_items.items()},
+    )
+    items, total = repository.page(
+        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+    )
+    return window.page_of([photo_view(uow, photo) for photo in items], total)
 
 
-def store(
+def _store(
     uow: UnitOfWork,
     principal: Principal,
     company: Company,
     job: Job | None,
     incoming: IncomingFile,
-    kind: sniff.Sniffed,
+    kind: Sniffed,
     details: PhotoDetails,
 ) -> Photo:
     """Move an accepted file into storage and record it; undone if the transaction fails."""
     photo_uuid = uuid.uuid4()
     key = keys.photo_original(company.uuid, photo_uuid, kind.extension)
-    storage = uow.ctx.storage
-    storage.put_file(key, incoming.path, kind.mime_type)
-    uow.on_rollback(lambda: storage.delete(key))
+    intake.put(uow, key, incoming, kind)
     now = utcnow()
     photo = Photo(
         uuid=photo_uuid,
         company_id=company.id,
         job_id=job.id if job else None,
+        job=job,
         uploaded_by_id=principal.user_id,
         created_by_id=principal.user_id,
         updated_by_id=principal.user_id,
@@ -198,11 +406,54 @@ def store(
         uow.session.flush()
     except IntegrityError:
         # A savepoint may absorb this and the transaction still commit: remove the file now.
-        storage.delete(key)
+        intake.withdraw(uow, key)
         raise
     audit.record(
         uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=job.id if job else None
     )
-    photo_id = photo.id
-    uow.after_commit(lambda: uow.ctx.tasks.enqueue_photo(photo_id))
+    uow.enqueue(processing.task_for(photo.id))
     return photo
+
+
+def _check_key(key: str | None) -> dict[str, list[str]]:
+    if key is None or not key.strip():
+        return {"client_key": ["must be provided"]}
+    if len(key) > CLIENT_KEY_MAX or not key.isprintable():
+        return {"client_key": [f"must be at most {CLIENT_KEY_MAX} printable characters"]}
+    return {}
+
+
+def _same_upload(existing: Photo, incoming: IncomingFile) -> Photo:
+    if existing.checksum_sha256 != incoming.sha256:
+        raise Invalid.field("client_key", "is already used by a different file")
+    return existing
+
+
+def _job_or_invalid(
+    uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef | None
+) -> Job | None:
+    if job_ref is None:
+        return None
+    job = jobs.find(uow, principal, job_ref)
+    if job is None:
+        raise Invalid.field("job", "does not exist")
+    return job
+
+
+def _expected_type(name: str, is_video: bool) -> tuple[str, str]:
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if suffix in _TYPES_BY_SUFFIX:
+        return _TYPES_BY_SUFFIX[suffix]
+    return ("video/mp4", "mp4") if is_video else ("image/jpeg", "jpg")
+
+
+def _form_if_pending(uow: UnitOfWork, company: Company, photo: Photo) -> UploadTarget | None:
+    if photo.state != "pending":
+        return None
+    form = uow.storage.upload_form(
+        photo.storage_key,
+        content_type=photo.mime_type or "application/octet-stream",
+        max_bytes=policy.upload_limit(uow, company),
+        expires_in=uow.settings.upload_form_ttl_seconds,
+    )
+    return UploadTarget(url=form.url, fields=form.fields)

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
-from jobshots.core import audit, permissions
+from jobshots.core import audit, links, permissions
 from jobshots.core.errors import NotFound
 from jobshots.core.ids import parse_uuid
 from jobshots.core.jobs import service as jobs
 from jobshots.core.messages import service as messages
 from jobshots.core.messages.service import TimelineEntry
 from jobshots.core.principal import Principal
-from jobshots.core.reports import repository
+from jobshots.core.reports import repository, tokens
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
-from jobshots.db.models import PHOTO_TYPES, Company, Job
+from jobshots.db.models import PHOTO_TYPES, Company
 
-TOKEN_BYTES = 24
 ADDON = "reports"
 
 
@@ -52,31 +50,22 @@ class PublicReport:
         return sum(len(group.photos) for group in self.groups)
 
 
-def link_token(uow: UnitOfWork, job: Job) -> str:
-    """The job's report token, issued on first use."""
-    token = job.report_token or repository.claim_token(uow.session, job, _new_token())
-    if token is None:
-        raise RuntimeError(f"job {job.id} has no report token after issuing one")
-    return token
-
-
-def revoke(uow: UnitOfWork, principal: Principal, job_uuid: str) -> Job:
+def revoke(uow: UnitOfWork, principal: Principal, job_uuid: str) -> None:
     """End the job's current report link: it answers 404 from now on."""
     principal.require(permissions.JOBS_MANAGE)
     job = jobs.get(uow, principal, job_uuid)
     if job.report_token is not None:
         job.report_token = None
         audit.record(uow, principal, "report.revoked", "job", job.uuid, job_id=job.id)
-    return job
 
 
 def reissue(uow: UnitOfWork, principal: Principal, job_uuid: str) -> str:
-    """Replace the job's report link with a new one; the old one answers 404."""
+    """Replace the job's report link with a new one and give its address; the old one 404s."""
     principal.require(permissions.JOBS_MANAGE)
     job = jobs.get(uow, principal, job_uuid)
-    job.report_token = _new_token()
+    job.report_token = tokens.new()
     audit.record(uow, principal, "report.reissued", "job", job.uuid, job_id=job.id)
-    return job.report_token
+    return links.report_url(uow.settings.base_url, job.report_token)
 
 
 def acting_owner(uow: UnitOfWork, job_uuid: str) -> Principal:
@@ -120,7 +109,3 @@ def _grouped(timeline: list[TimelineEntry]) -> list[PhotoGroup]:
         for photo_type in PHOTO_TYPES
     ]
     return [group for group in groups if group.photos]
-
-
-def _new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)

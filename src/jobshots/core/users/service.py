@@ -10,7 +10,7 @@ from jobshots.core import audit, permissions
 from jobshots.core.errors import Conflict, Invalid, NotFound
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import ROLES, Company, User
+from jobshots.db.models import ROLES, ApiKey, Company, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -71,10 +71,17 @@ def owner_of(uow: UnitOfWork, company_id: int) -> User:
 
 def acting_as(user: User) -> Principal:
     """A principal for work done on a user's behalf outside a request (CLI, demo)."""
+    return principal_of(user)
+
+
+def principal_of(user: User, *, key: ApiKey | None = None, ip: str | None = None) -> Principal:
+    """The caller a user is, through `key` when one was presented: the key narrows the role."""
     return Principal(
         company_id=user.company_id,
         company_uuid=user.company.uuid,
         user_id=user.id,
         role=user.role,
-        permissions=permissions.effective(user.role, None),
+        permissions=permissions.effective(user.role, key.permissions if key else None),
+        api_key_id=key.id if key else None,
+        ip=ip,
     )

@@ -12,8 +12,6 @@ from jobshots.db.models.jobs import (
 )
 from jobshots.db.models.photos import (
     PHOTO_TYPES,
-    RENDITION_KINDS,
-    STATES,
     STORED_STATES,
     Photo,
     Rendition,
@@ -41,9 +39,7 @@ __all__ = [
     "ADDONS",
     "LINE_ITEM_KINDS",
     "PHOTO_TYPES",
-    "RENDITION_KINDS",
     "ROLES",
-    "STATES",
     "STORED_STATES",
     "AmendmentRequest",
     "ApiKey",

@@ -14,11 +14,9 @@ from jobshots.db.models.jobs import Job
 from jobshots.db.types import JSONType, UTCDateTime
 
 PHOTO_TYPES = ("before", "during", "after", "other")
-# pending: record made, bytes not yet received (presigned flow).
-# uploaded: bytes received. stored: original durable in storage.
-# processed: renditions made. failed: processing gave up (see failure_reason).
-STATES = ("pending", "uploaded", "stored", "processed", "failed")
-TAKEN_AT_SOURCES = ("exif", "client", "upload")
+# A photo's state: pending (record made, bytes not yet received: the presigned flow),
+# stored (original durable in storage), processed (renditions made), failed (processing
+# gave up; see failure_reason).
 # The original is durable in these states: the photo is shown to the company.
 STORED_STATES = ("stored", "processed", "failed")
 
@@ -52,6 +50,7 @@ class Photo(Entity, Timestamped):
     orientation: Mapped[int | None] = mapped_column()
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Where taken_at came from: exif, client or upload.
     taken_at_source: Mapped[str | None] = mapped_column(String(10))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -84,21 +83,6 @@ class Photo(Entity, Timestamped):
     )
 
     @property
-    def uploaded(self) -> bool:
-        """The bytes have been received."""
-        return self.state != "pending"
-
-    @property
-    def stored(self) -> bool:
-        """The original is durable and can be downloaded."""
-        return self.state in STORED_STATES
-
-    @property
-    def processed(self) -> bool:
-        """The renditions are ready."""
-        return self.state == "processed"
-
-    @property
     def public_key(self) -> str:
         """The id callers use: their own key when they chose one, else the UUID."""
         return self.client_key or str(self.uuid)
@@ -108,9 +92,6 @@ class Photo(Entity, Timestamped):
         return next((r for r in self.renditions if r.kind == kind), None)
 
 
-RENDITION_KINDS = ("thumbnail", "large", "video_720p", "video_360p")
-
-
 class Rendition(Entity):
     """A derived file: a resized JPEG or a video playback variant."""
 
@@ -118,6 +99,7 @@ class Rendition(Entity):
     __table_args__ = (UniqueConstraint("photo_id", "kind"),)
 
     photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id", ondelete="CASCADE"))
+    # thumbnail, large, or a video's playback variants video_720p and video_360p.
     kind: Mapped[str] = mapped_column(String(20))
     storage_key: Mapped[str] = mapped_column(String(500), unique=True)
     mime_type: Mapped[str] = mapped_column(String(100))

@@ -1,4 +1,4 @@
-"""How the CRM dialect reports core errors: `{"success": false, "error": {...}}`."""
+"""How the CRM API reports errors: `{"success": false, "error": {...}}`."""
 
 from __future__ import annotations
 

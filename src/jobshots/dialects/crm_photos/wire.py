@@ -1,24 +1,22 @@
-"""The CRM dialect's JSON shapes."""
+"""The CRM API's JSON shapes."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from jobshots.core.pagination import Page
-from jobshots.core.photos import files
+from jobshots.core.photos.views import PhotoView
 from jobshots.core.times import iso_seconds
-from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Photo
 
 
-def photo(uow: UnitOfWork, item: Photo, job_uuid: str) -> dict[str, Any]:
+def photo(item: PhotoView, job_uuid: str) -> dict[str, Any]:
     """One photo as the seed's Job Photo object, with its embedded user."""
     uploader = item.uploaded_by
     return {
         "uuid": str(item.uuid),
         "job_uuid": job_uuid,
         "user_id": str(uploader.uuid) if uploader else None,
-        "photo_url": files.original_url(uow, item),
+        "photo_url": item.original_url,
         "photo_type": item.photo_type,
         "file_name": item.file_name,
         "file_size": item.file_size,
@@ -38,12 +36,22 @@ def photo(uow: UnitOfWork, item: Photo, job_uuid: str) -> dict[str, Any]:
     }
 
 
-def photo_page(uow: UnitOfWork, page: Page[Photo], job_uuid: str) -> dict[str, Any]:
+def photos(items: list[PhotoView], job_uuid: str) -> dict[str, Any]:
+    """Photos just uploaded."""
+    return {"success": True, "data": {"photos": [photo(item, job_uuid) for item in items]}}
+
+
+def one_photo(item: PhotoView, job_uuid: str) -> dict[str, Any]:
+    """A single photo's envelope."""
+    return {"success": True, "data": {"photo": photo(item, job_uuid)}}
+
+
+def photo_page(page: Page[PhotoView], job_uuid: str) -> dict[str, Any]:
     """The list envelope with its pagination block."""
     return {
         "success": True,
         "data": {
-            "photos": [photo(uow, item, job_uuid) for item in page.items],
+            "photos": [photo(item, job_uuid) for item in page.items],
             "pagination": {
                 "page": page.page,
                 "limit": page.per_page,
@@ -52,3 +60,8 @@ def photo_page(uow: UnitOfWork, page: Page[Photo], job_uuid: str) -> dict[str, A
             },
         },
     }
+
+
+def deleted() -> dict[str, Any]:
+    """The answer to a delete."""
+    return {"success": True, "data": {"message": "Photo deleted successfully"}}

@@ -1,4 +1,4 @@
-"""The Fulcrum dialect's JSON shapes."""
+"""The Fulcrum API's JSON shapes."""
 
 from __future__ import annotations
 
@@ -6,13 +6,14 @@ from typing import Any
 from urllib.parse import quote
 
 from jobshots.core.pagination import Page
-from jobshots.core.photos import files
+from jobshots.core.photos.views import PhotoView
 from jobshots.core.times import iso_seconds
-from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Photo, User
+from jobshots.core.users.views import PersonView
+
+API_PATH = "/api/v2/photos"
 
 
-def photo(uow: UnitOfWork, item: Photo) -> dict[str, Any]:
+def photo(item: PhotoView, base_url: str) -> dict[str, Any]:
     """Every property of the seed's photo object."""
     key = item.public_key
     return {
@@ -22,26 +23,31 @@ def photo(uow: UnitOfWork, item: Photo) -> dict[str, Any]:
         "uploaded": item.uploaded,
         "stored": item.stored,
         "processed": item.processed,
-        "record_id": str(item.job.uuid) if item.job else None,
+        "record_id": str(item.job_uuid) if item.job_uuid else None,
         "form_id": item.form_id,
         "file_size": item.file_size,
         "content_type": item.mime_type,
         "latitude": item.latitude,
         "longitude": item.longitude,
-        "url": f"{uow.ctx.settings.base_url}/api/v2/photos/{quote(key, safe='')}",
+        "url": f"{base_url}{API_PATH}/{quote(key, safe='')}",
         **_person("created_by", item.created_by),
         **_person("updated_by", item.updated_by),
-        "thumbnail": files.rendition_url(uow, item, "thumbnail"),
-        "large": files.rendition_url(uow, item, "large"),
-        "original": files.original_url(uow, item) if item.stored else None,
+        "thumbnail": item.url_of("thumbnail"),
+        "large": item.url_of("large"),
+        "original": item.original_url,
         "exif": item.exif or {},
     }
 
 
-def photo_page(uow: UnitOfWork, page: Page[Photo]) -> dict[str, Any]:
+def one_photo(item: PhotoView, base_url: str) -> dict[str, Any]:
+    """`{"photo": {...}}`."""
+    return {"photo": photo(item, base_url)}
+
+
+def photo_page(page: Page[PhotoView], base_url: str) -> dict[str, Any]:
     """The list envelope real Fulcrum clients page through."""
     return {
-        "photos": [photo(uow, item) for item in page.items],
+        "photos": [photo(item, base_url) for item in page.items],
         "current_page": page.page,
         "total_pages": page.total_pages,
         "total_count": page.total,
@@ -49,13 +55,13 @@ def photo_page(uow: UnitOfWork, page: Page[Photo]) -> dict[str, Any]:
     }
 
 
-def version(uow: UnitOfWork, item: Photo, name: str) -> dict[str, Any]:
+def version(item: PhotoView, name: str) -> dict[str, Any]:
     """A rendition's metadata (the `.json` twin of a `.jpg` endpoint)."""
-    made = files.rendition(item, name)
+    made = item.renditions[name]
     return {
         name: {
             "access_key": item.public_key,
-            "url": files.rendition_url(uow, item, name),
+            "url": made.url,
             "content_type": made.mime_type,
             "file_size": made.file_size,
             "width": made.width,
@@ -64,7 +70,7 @@ def version(uow: UnitOfWork, item: Photo, name: str) -> dict[str, Any]:
     }
 
 
-def _person(prefix: str, user: User | None) -> dict[str, str | None]:
+def _person(prefix: str, user: PersonView | None) -> dict[str, str | None]:
     return {
         prefix: user.display_name if user else None,
         f"{prefix}_id": str(user.uuid) if user else None,

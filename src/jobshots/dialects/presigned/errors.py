@@ -1,11 +1,11 @@
-"""How this dialect reports core errors, as Django REST Framework does."""
+"""How the presigned API reports errors, as Django REST Framework does."""
 
 from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
-from jobshots.http.errors import status_for
+from jobshots.http.errors import MethodNotAllowed, status_for
 
 # Core field names as this API's clients know them.
 FIELD_NAMES = {"inspection_line_item": "job_inspection_line_item", "body": "non_field_errors"}
@@ -19,5 +19,14 @@ def render(exc: errors.CoreError) -> Response:
         body = {FIELD_NAMES.get(name, name): messages for name, messages in fields.items()}
         return JSONResponse(body, status_code=status)
     headers = {"WWW-Authenticate": "Token"} if status == 401 else None
-    detail = "Not found." if status == 404 else exc.message
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+    return JSONResponse({"detail": _detail(exc, status)}, status_code=status, headers=headers)
+
+
+def _detail(exc: errors.CoreError, status: int) -> str:
+    if status == 404:
+        return "Not found."
+    if isinstance(exc, MethodNotAllowed):
+        return f'Method "{exc.method}" not allowed.'
+    if status == 500:
+        return "A server error occurred."
+    return exc.message

@@ -1,10 +1,11 @@
-"""How the WorkPhotos dialect reports core errors: `{"error": "<message>"}`."""
+"""How the WorkPhotos API reports errors: `{"error": "<message>"}`, readable from any origin."""
 
 from __future__ import annotations
 
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.dialects.workphotos.cors import ALLOW_ORIGIN
 from jobshots.http.errors import status_for
 
 # Core field names as WorkPhotos clients know them.
@@ -14,7 +15,8 @@ FIELD_NAMES = {"title": "name", "job": "jobId"}
 def render(exc: errors.CoreError) -> Response:
     """The status for this error, with one sentence saying what was wrong."""
     status = status_for(exc)
-    return JSONResponse({"error": _sentence(exc)}, status_code=status)
+    # A browser page of any origin must be able to read the failure, a crash included.
+    return JSONResponse({"error": _sentence(exc)}, status_code=status, headers=ALLOW_ORIGIN)
 
 
 def _sentence(exc: errors.CoreError) -> str:

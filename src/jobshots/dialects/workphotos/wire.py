@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jobshots.core.errors import Invalid
+from jobshots.core.jobs.views import JobView
 from jobshots.core.messages.service import Timeline, TimelineEntry
 from jobshots.core.pagination import Page
-from jobshots.core.reports import service as reports
 from jobshots.core.times import iso_millis
-from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Job
-from jobshots.web import links
 
 PAGE_SIZE = 30
 MAX_PAGE = 1_000_000
@@ -62,8 +58,8 @@ class PostMessage(JobRef):
 Body = TypeVar("Body", bound=Signed)
 
 
-def read(raw: bytes, shape: type[Body]) -> Body:
-    """Parse a request body (JSON, /* comments */ allowed) into `shape`, or raise Invalid."""
+def parse(raw: bytes) -> dict[str, Any]:
+    """A request body as a JSON object (/* comments */ allowed), or Invalid."""
     try:
         data = json.loads(_STRING_OR_COMMENT.sub(_keep_strings, raw.decode("utf-8")))
     except UnicodeDecodeError as exc:
@@ -73,18 +69,23 @@ def read(raw: bytes, shape: type[Body]) -> Body:
         raise Invalid(f"the body is not valid JSON: {exc.msg} at {where}") from exc
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object")
+    return data
+
+
+def validate(data: dict[str, Any], shape: type[Body]) -> Body:
+    """The parsed body as `shape`, or Invalid naming each missing or bad field."""
     try:
         return shape.model_validate(data)
     except ValidationError as exc:
         raise _invalid(exc) from exc
 
 
-def created_job(uow: UnitOfWork, job: Job, workspace: uuid.UUID) -> dict[str, str]:
+def created_job(job: JobView) -> dict[str, str | None]:
     """The new job's id with its web-app and public report addresses."""
-    return {"jobId": str(job.uuid), **_deeplinks(uow, job, workspace)}
+    return {"jobId": str(job.uuid), **_deeplinks(job)}
 
 
-def job_list(uow: UnitOfWork, page: Page[Job], workspace: uuid.UUID) -> dict[str, Any]:
+def job_list(page: Page[JobView]) -> dict[str, Any]:
     """A 0-based page of jobs with the seed's counters."""
     number = page.page - 1
     return {
@@ -93,7 +94,7 @@ def job_list(uow: UnitOfWork, page: Page[Job], workspace: uuid.UUID) -> dict[str
                 "jobId": str(job.uuid),
                 "name": job.title,
                 "createdAt": iso_millis(job.created_at),
-                **_deeplinks(uow, job, workspace),
+                **_deeplinks(job),
             }
             for job in page.items
         ],
@@ -133,12 +134,8 @@ def message(entry: TimelineEntry) -> dict[str, Any]:
     return {**common, "urlToImage": entry.image_url, "thumbnailForImage": entry.thumbnail_url}
 
 
-def _deeplinks(uow: UnitOfWork, job: Job, workspace: uuid.UUID) -> dict[str, str]:
-    base = uow.ctx.settings.base_url
-    return {
-        "webAppDeeplink": links.job_page_url(base, workspace, job.uuid),
-        "jobReportDeeplink": links.report_url(base, reports.link_token(uow, job)),
-    }
+def _deeplinks(job: JobView) -> dict[str, str | None]:
+    return {"webAppDeeplink": job.page_url, "jobReportDeeplink": job.report_url}
 
 
 def _keep_strings(match: re.Match[str]) -> str:

@@ -1,4 +1,4 @@
-"""The addresses of the web pages, for the APIs and commands that hand them out."""
+"""The addresses of the server's own pages, for the services that hand them out."""
 
 from __future__ import annotations
 

@@ -1,0 +1,125 @@
+"""What a caller may set on a photo, checked field by field, every error reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.jobs import service as jobs
+from jobshots.core.lineitems import service as lineitems
+from jobshots.core.photos.views import LINK_COLUMNS
+from jobshots.core.principal import Principal
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import Job, LineItem, Photo
+
+NAME_MAX = 150
+RELATED_MAX = 25
+Errors = dict[str, list[str]]
+
+
+@dataclass(frozen=True)
+class PhotoChanges:
+    """Fields to set; `given` names the ones the caller sent, and only those change."""
+
+    name: str | None = None
+    description: str | None = None
+    job: jobs.JobRef | None = None
+    line_items: dict[str, int | None] = field(default_factory=dict)
+    tags: list[str] | None = None
+    related_to: list[str] | None = None
+    given: frozenset[str] = frozenset()
+
+
+def apply(
+    uow: UnitOfWork, principal: Principal, photo: Photo, changes: PhotoChanges, errors: Errors
+) -> None:
+    """Set the given fields on `photo`, adding what is wrong to `errors`."""
+    given = changes.given
+    if "name" in given:
+        name = (changes.name or "").strip()
+        if not name:
+            errors["name"] = ["must be provided"]
+        elif len(name) > NAME_MAX:
+            errors["name"] = [f"must be at most {NAME_MAX} characters"]
+        photo.name = name
+    if "description" in given:
+        photo.description = changes.description
+    if "tags" in given:
+        photo.tags = [str(tag) for tag in changes.tags or []]
+    if "related_to" in given:
+        related = [str(item) for item in changes.related_to or []]
+        if len(related) > RELATED_MAX:
+            errors["related_to"] = [f"must have at most {RELATED_MAX} items"]
+        photo.related_to = related
+    _link(uow, principal, photo, changes, errors)
+
+
+def read_client_exif(photo: Photo, exif: dict[str, Any], errors: Errors) -> None:
+    """Capture time from `timestamp` (Unix ms) and position from the client's own EXIF."""
+    photo.client_exif = exif
+    stamp = exif.get("timestamp")
+    if stamp is not None:
+        try:
+            photo.taken_at = datetime.fromtimestamp(float(stamp) / 1000, tz=UTC)
+            photo.taken_at_source = "client"
+        except (TypeError, ValueError, OverflowError, OSError):
+            errors["exif"] = ["timestamp must be a Unix time in milliseconds"]
+    try:
+        position = _position(exif)
+    except (TypeError, ValueError):
+        errors.setdefault("exif", []).append("location must be a valid latitude and longitude")
+        return
+    if position is not None:
+        photo.latitude, photo.longitude = position
+
+
+def _link(
+    uow: UnitOfWork, principal: Principal, photo: Photo, changes: PhotoChanges, errors: Errors
+) -> None:
+    """Set job and line-item links; every id must be the caller's company's."""
+    job: Job | None = None
+    if "job" in changes.given:
+        if changes.job is not None:
+            job = jobs.find(uow, principal, changes.job)
+            if job is None:
+                errors["job"] = ["does not exist"]
+        photo.job_id = job.id if job else None
+        photo.job = job
+    for kind, item_id in changes.line_items.items():
+        item: LineItem | None = None
+        if item_id is not None:
+            try:
+                item = lineitems.get(uow, principal, item_id, kind)
+            except NotFound:
+                errors[f"{kind}_line_item"] = ["does not exist"]
+                continue
+        setattr(photo, LINK_COLUMNS[kind], item.id if item else None)
+        if kind == "inspection" and item is not None:
+            if job is not None and job.id != item.job_id:
+                errors["inspection_line_item"] = ["belongs to a different job"]
+            photo.job_id = item.job_id
+            photo.job = uow.session.get(Job, item.job_id)
+
+
+def _position(exif: dict[str, Any]) -> tuple[float, float] | None:
+    """`latitude`/`longitude` (or `lat`/`lng`), at the top or under `location`."""
+    nested = exif.get("location")
+    place: dict[str, Any] = nested if isinstance(nested, dict) else exif
+    lat = place.get("latitude", place.get("lat"))
+    lon = place.get("longitude", place.get("lng", place.get("lon")))
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise ValueError("a position needs both latitude and longitude")
+    latitude, longitude = float(lat), float(lon)
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError("position out of range")
+    return latitude, longitude
+
+
+def invalid_unless_empty(errors: Errors) -> None:
+    """Raise every collected error at once."""
+    if errors:
+        raise Invalid("photo is invalid", errors)
