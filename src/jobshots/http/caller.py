@@ -41,6 +41,10 @@ def context_of(request: Request) -> Context:
     return ctx
 
 
+# For the few routes that need the process itself (health, file serving), not a caller.
+ProcessContext = Annotated[Context, Depends(context_of)]
+
+
 def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
     """Commit when the route returns, before the answer is sent; roll back if it raised."""
     with context_of(request).uow() as uow:

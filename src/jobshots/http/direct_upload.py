@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from jobshots.core import errors
-from jobshots.core.context import Context
 from jobshots.core.errors import Invalid, TooLarge
 from jobshots.http.apis import Api
-from jobshots.http.caller import context_of
+from jobshots.http.caller import ProcessContext
 from jobshots.http.errors import status_for
 from jobshots.http.multipart import read_multipart
 from jobshots.storage.base import UploadRefused
@@ -22,7 +19,7 @@ router = APIRouter(tags=["files"])
 
 
 @router.post("/uploads/direct", summary="Receive a presigned-form upload (local storage only)")
-async def direct_upload(request: Request, ctx: Annotated[Context, Depends(context_of)]) -> Response:
+async def direct_upload(request: Request, ctx: ProcessContext) -> Response:
     """Store the form's file at its key if the signed policy allows it; else store nothing."""
     storage = ctx.storage.file_server()
     if storage is None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from starlette.responses import FileResponse, JSONResponse, Response
 
-from jobshots.core.context import Context
-from jobshots.http.caller import context_of
+from jobshots.http.caller import ProcessContext
 from jobshots.storage.disposition import content_disposition
 
 router = APIRouter(tags=["files"])
@@ -17,7 +16,7 @@ router = APIRouter(tags=["files"])
 @router.get("/files/{key:path}", summary="Download a file through a signed, expiring URL")
 def download(
     key: str,
-    ctx: Annotated[Context, Depends(context_of)],
+    ctx: ProcessContext,
     ct: Annotated[str, Query()] = "",
     fn: Annotated[str, Query()] = "",
     exp: Annotated[str, Query()] = "",

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
-from jobshots.core.context import Context
-from jobshots.http.caller import context_of
+from jobshots.http.caller import ProcessContext
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", summary="200 when the database and storage are reachable")
-async def healthz(ctx: Annotated[Context, Depends(context_of)]) -> JSONResponse:
+async def healthz(ctx: ProcessContext) -> JSONResponse:
     """Check the database and the storage backend."""
     try:
         await run_in_threadpool(ctx.check)
