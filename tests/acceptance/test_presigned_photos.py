@@ -283,7 +283,7 @@ def test_line_item_links_filters_updates_and_delete(stack: Stack, tenant: Tenant
         assert client.get(f"/light/photos/{photo['id']}/", headers=auth(tenant)).status_code == 404
 
 
-def test_list_is_by_capture_date_and_paginated(stack: Stack) -> None:
+def test_list_is_latest_capture_first_and_paginated(stack: Stack) -> None:
     tenant = stack.new_tenant("Pages Ltd")
     with stack.client() as client:
         ids = []
@@ -296,10 +296,11 @@ def test_list_is_by_capture_date_and_paginated(stack: Stack) -> None:
             ids.append((stamp, photo["id"]))
         first = client.get("/light/photos/", headers=auth(tenant), params={"page_size": 2}).json()
         assert first["count"] == 3
-        assert [p["id"] for p in first["results"]] == [i for _, i in sorted(ids)][:2]
+        latest_first = [i for _, i in sorted(ids, reverse=True)]
+        assert [p["id"] for p in first["results"]] == latest_first[:2]
         assert first["previous"] is None
         second = httpx.get(first["next"], headers=auth(tenant)).json()
-        assert [p["id"] for p in second["results"]] == [sorted(ids)[2][1]]
+        assert [p["id"] for p in second["results"]] == latest_first[2:]
         assert second["next"] is None
 
 

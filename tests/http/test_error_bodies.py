@@ -31,7 +31,7 @@ def client(ctx: Context) -> Iterator[TestClient]:
 
 
 def _crm(code: str, message: str) -> dict[str, Any]:
-    return {"success": False, "error": {"code": code, "message": message}}
+    return {"success": False, "error": message, "code": code}
 
 
 CASES: dict[str, tuple[str, str, int, Any]] = {

@@ -6,6 +6,15 @@ import uuid
 
 from jobshots.core.errors import NotFound
 
+# The range of a database integer: an id outside it names nothing (and must never reach SQL,
+# where SQLite overflows).
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+def storable(value: int) -> bool:
+    """True when `value` can be an id in the database."""
+    return INT_MIN <= value <= INT_MAX
+
 
 def parse_uuid(value: str | uuid.UUID, what: str) -> uuid.UUID:
     """The UUID in `value`, or NotFound naming `what`."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from jobshots.core.errors import Invalid
+from jobshots.core.ids import INT_MAX
 
 T = TypeVar("T")
 
@@ -26,6 +28,21 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
+class StreamedPage(Generic[T]):
+    """A page whose items are read as they are rendered, for pages too large to hold at once."""
+
+    items: Iterator[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def total_pages(self) -> int:
+        """How many pages the whole result spans."""
+        return -(-self.total // self.per_page)
+
+
+@dataclass(frozen=True)
 class Window:
     """A checked page request: which rows to read."""
 
@@ -34,8 +51,8 @@ class Window:
 
     @property
     def offset(self) -> int:
-        """Rows before this page."""
-        return (self.page - 1) * self.per_page
+        """Rows before this page (a page past any possible row starts past the last)."""
+        return min((self.page - 1) * self.per_page, INT_MAX)
 
     @property
     def limit(self) -> int:
@@ -45,6 +62,10 @@ class Window:
     def page_of(self, items: list[T], total: int) -> Page[T]:
         """The page these rows make."""
         return Page(items=items, page=self.page, per_page=self.per_page, total=total)
+
+    def stream_of(self, items: Iterator[T], total: int) -> StreamedPage[T]:
+        """The page these rows make as they are read."""
+        return StreamedPage(items=items, page=self.page, per_page=self.per_page, total=total)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,9 @@ class Api:
     router: APIRouter
     prefixes: tuple[str, ...]
     render_error: ErrorRenderer
+    # Where the router is mounted: "" is its own paths; others serve it again under a base
+    # path a vendor's clients are configured with (left out of the OpenAPI document).
+    mounts: tuple[str, ...] = ("",)
 
 
 def plain_error(exc: CoreError) -> Response:
@@ -42,7 +45,8 @@ def mount(app: FastAPI, apis: Sequence[Api], routers: Sequence[APIRouter] = ()) 
     for router in routers:
         app.include_router(router)
     for api in apis:
-        app.include_router(api.router)
+        for base in api.mounts:
+            app.include_router(api.router, prefix=base, include_in_schema=base == api.mounts[0])
 
     def render(request: Request, exc: CoreError) -> Response:
         path = request.url.path

@@ -27,6 +27,15 @@ def header(name: str) -> Callable[[Request], str | None]:
     return read
 
 
+def query(name: str) -> Callable[[Request], str | None]:
+    """A reader of the credential in one query parameter."""
+
+    def read(request: Request) -> str | None:
+        return request.query_params.get(name) or None
+
+    return read
+
+
 def client_ip(request: Request) -> str | None:
     """The caller's address (uvicorn applies X-Forwarded-For only from trusted proxies)."""
     return request.client.host if request.client else None

@@ -51,9 +51,17 @@ def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
         yield uow
 
 
+def _streaming_unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    """Open until the answer is sent: its body is read from the database as it streams."""
+    with context_of(request).uow() as uow:
+        yield uow
+
+
 # scope="function": the commit happens before the response goes out, so a failed commit is
 # answered as a failure, never after a success was already sent.
 RequestUow = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+# scope="request": only for reads whose answer streams; it closes after the last byte.
+StreamingUow = Annotated[UnitOfWork, Depends(_streaming_unit_of_work, scope="request")]
 
 
 def api_key(*readers: KeyReader) -> Authenticator:
@@ -72,10 +80,23 @@ def caller(*authenticators: Authenticator) -> Callable[[Request, UnitOfWork], Ca
     """A dependency giving the request's caller, by the first credential it carries."""
 
     def resolve(request: Request, uow: RequestUow) -> Call:
-        for authenticate in authenticators:
-            principal = authenticate(request, uow)
-            if principal is not None:
-                return Call(principal=principal, uow=uow)
-        raise Unauthenticated("missing API key")
+        return _identify(request, uow, authenticators)
 
     return resolve
+
+
+def streaming_caller(*authenticators: Authenticator) -> Callable[[Request, UnitOfWork], Call]:
+    """Like `caller`, for a read whose answer streams from the database (a large list)."""
+
+    def resolve(request: Request, uow: StreamingUow) -> Call:
+        return _identify(request, uow, authenticators)
+
+    return resolve
+
+
+def _identify(request: Request, uow: UnitOfWork, authenticators: tuple[Authenticator, ...]) -> Call:
+    for authenticate in authenticators:
+        principal = authenticate(request, uow)
+        if principal is not None:
+            return Call(principal=principal, uow=uow)
+    raise Unauthenticated(apikeys.REFUSED)

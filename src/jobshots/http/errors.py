@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
@@ -66,11 +68,33 @@ def from_http(exc: HTTPException, method: str) -> errors.CoreError:
     return HttpError(exc.status_code, str(exc.detail), headers)
 
 
+class MalformedBody(errors.Invalid):
+    """A request body that is not the JSON it claims to be."""
+
+    code = "malformed_body"
+
+
 def from_validation(exc: RequestValidationError) -> errors.Invalid:
     """FastAPI's parameter errors as a core Invalid, one entry per bad field."""
+    broken = next((e for e in exc.errors() if e.get("type") == "json_invalid"), None)
+    if broken is not None:
+        return _malformed(broken, exc.body)
     fields: dict[str, list[str]] = {}
     for error in exc.errors():
         name = str(error.get("loc", ["", "?"])[-1])
         fields.setdefault(name, []).append(str(error.get("msg", "is invalid")))
     message = "; ".join(f"{name}: {', '.join(msgs)}" for name, msgs in fields.items())
     return errors.Invalid(message or "invalid request", fields)
+
+
+def _malformed(error: dict[str, object], document: object) -> MalformedBody:
+    """Django REST framework's words for it, which its clients show: the decoder's own message."""
+    loc = error.get("loc")
+    position = loc[-1] if isinstance(loc, tuple) and isinstance(loc[-1], int) else 0
+    context = error.get("ctx")
+    reason = str(context.get("error", "invalid JSON")) if isinstance(context, dict) else "invalid"
+    if isinstance(document, str | bytes):
+        text = document.decode("utf-8", "replace") if isinstance(document, bytes) else document
+        reason = str(json.JSONDecodeError(reason, text, position))
+    message = f"JSON parse error - {reason}"
+    return MalformedBody(message, {"body": [message]})

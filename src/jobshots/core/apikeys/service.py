@@ -16,6 +16,8 @@ from jobshots.db.models import ApiKey, User
 from jobshots.db.types import utcnow
 
 LAST_USED_PRECISION = timedelta(minutes=1)
+# One answer for a missing, malformed, unknown or revoked key: none tells a prober more.
+REFUSED = "missing or invalid API key"
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def issue(
 def authenticate(uow: UnitOfWork, secret: str | None, ip: str | None) -> Principal:
     """The caller a presented key stands for; Unauthenticated or IpNotAllowed otherwise."""
     if not secret:
-        raise Unauthenticated("missing API key")
+        raise Unauthenticated(REFUSED)
     prefix = tokens.prefix_of(secret.strip())
     key = repository.by_prefix(uow.session, prefix) if prefix else None
     if (
@@ -76,9 +78,9 @@ def authenticate(uow: UnitOfWork, secret: str | None, ip: str | None) -> Princip
         or key.revoked_at is not None
         or not tokens.matches(secret.strip(), key.key_hash)
     ):
-        raise Unauthenticated("invalid API key")
+        raise Unauthenticated(REFUSED)
     if not key.user.is_active:
-        raise Unauthenticated("invalid API key")
+        raise Unauthenticated(REFUSED)
     if key.allowed_ips and not _ip_allowed(ip, key.allowed_ips):
         raise IpNotAllowed("this API key may not be used from your IP address")
     now = utcnow()

@@ -59,7 +59,7 @@ def page(session: Session, company_id: int, offset: int, limit: int) -> tuple[li
     query = (
         select(Job)
         .where(*live)
-        .options(selectinload(Job.created_by))
+        .options(selectinload(Job.created_by), selectinload(Job.address))
         .order_by(Job.created_at.desc(), Job.id.desc())
     )
     return list(session.scalars(query.offset(offset).limit(limit))), total

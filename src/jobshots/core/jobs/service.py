@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from jobshots.core import audit, permissions
 from jobshots.core.errors import NotFound
-from jobshots.core.ids import parse_uuid
+from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import repository
 from jobshots.core.jobs.views import JobView, job_view
 from jobshots.core.pagination import Page, PageRequest
@@ -56,7 +56,7 @@ def open_job(uow: UnitOfWork, principal: Principal, title: str, description: str
 def find(uow: UnitOfWork, principal: Principal, ref: JobRef) -> Job | None:
     """The caller's live job by UUID or integer id; None for a missing or another company's."""
     if isinstance(ref, int):
-        return repository.by_id(uow.session, principal.company_id, ref)
+        return repository.by_id(uow.session, principal.company_id, ref) if storable(ref) else None
     try:
         job_uuid = parse_uuid(ref, "job")
     except NotFound:

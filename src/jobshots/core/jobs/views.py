@@ -8,7 +8,25 @@ from uuid import UUID
 
 from jobshots.core import links
 from jobshots.core.users.views import PersonView, person
-from jobshots.db.models import Job
+from jobshots.db.models import Job, PropertyAddress
+
+
+@dataclass(frozen=True)
+class AddressView:
+    """Where a job is."""
+
+    line1: str
+    line2: str
+    city: str
+    postcode: str
+    country: str
+
+    @property
+    def one_line(self) -> str:
+        """The address on one line, as a list shows it."""
+        return ", ".join(
+            part for part in (self.line1, self.line2, self.city, self.postcode) if part
+        )
 
 
 @dataclass(frozen=True)
@@ -22,6 +40,7 @@ class JobView:
     created_at: datetime
     updated_at: datetime
     created_by: PersonView | None
+    address: AddressView | None
     page_url: str
     report_url: str | None = None
 
@@ -41,6 +60,19 @@ def job_view(base_url: str, company_uuid: UUID, job: Job, *, report: bool) -> Jo
         created_at=job.created_at,
         updated_at=job.updated_at,
         created_by=person(job.created_by),
+        address=_address(job.address),
         page_url=links.job_page_url(base_url, company_uuid, job.uuid),
         report_url=report_url,
+    )
+
+
+def _address(address: PropertyAddress | None) -> AddressView | None:
+    if address is None:
+        return None
+    return AddressView(
+        line1=address.line1,
+        line2=address.line2,
+        city=address.city,
+        postcode=address.postcode,
+        country=address.country,
     )

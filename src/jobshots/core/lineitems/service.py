@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from jobshots.core import audit, permissions
 from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.ids import storable
 from jobshots.core.jobs import service as jobs
 from jobshots.core.lineitems.views import LineItemView, line_item_view
 from jobshots.core.principal import Principal
@@ -47,6 +48,8 @@ def create(
 
 def get(uow: UnitOfWork, principal: Principal, item_id: int, kind: str) -> LineItem:
     """The caller's line item of that kind; anything else is NotFound."""
+    if not storable(item_id):
+        raise NotFound(f"{kind} line item not found")
     query = select(LineItem).where(
         LineItem.id == item_id, LineItem.company_id == principal.company_id, LineItem.kind == kind
     )
@@ -62,6 +65,8 @@ def list_for(
     """The caller's line items, optionally of one job and one kind."""
     query = select(LineItem).where(LineItem.company_id == principal.company_id)
     if job_id is not None:
+        if not storable(job_id):
+            return []
         query = query.where(LineItem.job_id == job_id)
     if kind is not None:
         query = query.where(LineItem.kind == kind)

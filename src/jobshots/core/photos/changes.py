@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.jobs import service as jobs
@@ -56,25 +54,6 @@ def apply(
     _link(uow, principal, photo, changes, errors)
 
 
-def read_client_exif(photo: Photo, exif: dict[str, Any], errors: Errors) -> None:
-    """Capture time from `timestamp` (Unix ms) and position from the client's own EXIF."""
-    photo.client_exif = exif
-    stamp = exif.get("timestamp")
-    if stamp is not None:
-        try:
-            photo.taken_at = datetime.fromtimestamp(float(stamp) / 1000, tz=UTC)
-            photo.taken_at_source = "client"
-        except (TypeError, ValueError, OverflowError, OSError):
-            errors["exif"] = ["timestamp must be a Unix time in milliseconds"]
-    try:
-        position = _position(exif)
-    except (TypeError, ValueError):
-        errors.setdefault("exif", []).append("location must be a valid latitude and longitude")
-        return
-    if position is not None:
-        photo.latitude, photo.longitude = position
-
-
 def _link(
     uow: UnitOfWork, principal: Principal, photo: Photo, changes: PhotoChanges, errors: Errors
 ) -> None:
@@ -101,22 +80,6 @@ def _link(
                 errors["inspection_line_item"] = ["belongs to a different job"]
             photo.job_id = item.job_id
             photo.job = uow.session.get(Job, item.job_id)
-
-
-def _position(exif: dict[str, Any]) -> tuple[float, float] | None:
-    """`latitude`/`longitude` (or `lat`/`lng`), at the top or under `location`."""
-    nested = exif.get("location")
-    place: dict[str, Any] = nested if isinstance(nested, dict) else exif
-    lat = place.get("latitude", place.get("lat"))
-    lon = place.get("longitude", place.get("lng", place.get("lon")))
-    if lat is None and lon is None:
-        return None
-    if lat is None or lon is None:
-        raise ValueError("a position needs both latitude and longitude")
-    latitude, longitude = float(lat), float(lon)
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ValueError("position out of range")
-    return latitude, longitude
 
 
 def invalid_unless_empty(errors: Errors) -> None:

@@ -16,6 +16,7 @@ from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import NotFound
 from jobshots.core.ids import parse_uuid
+from jobshots.core.photos import client_exif
 from jobshots.core.tasks import Task
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, Photo, Rendition
@@ -145,18 +146,22 @@ def _record_success(
 
 
 def _describe(photo: Photo, facts: exif.PhotoFacts) -> None:
+    """Take what the file says, except where the client's own EXIF reading already said it."""
     photo.exif = facts.exif
+    photo.orientation = facts.orientation
+    photo.width, photo.height = facts.width, facts.height
     photo.latitude, photo.longitude, photo.altitude = (
         facts.latitude,
         facts.longitude,
         facts.altitude,
     )
-    photo.orientation = facts.orientation
-    photo.width, photo.height = facts.width, facts.height
+    photo.location_source = "exif" if facts.latitude is not None else None
     client_time = photo.taken_at if photo.taken_at_source == "client" else None
     photo.taken_at, photo.taken_at_source = exif.choose_taken_at(
         facts.taken_at, client_time, photo.created_at
     )
+    # Read again from what was stored, so processing twice gives the same answer.
+    client_exif.apply(photo, client_exif.read(photo.client_exif))
 
 
 def _record_failure(ctx: Context, photo_id: int, reason: str, *, permanent: bool) -> str:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from jobshots.db.models import STORED_STATES, Photo
 
-Order = Literal["uploaded", "taken"]
+# uploaded: oldest upload first. newest_taken: latest capture first (no capture time last),
+# then latest upload, then highest id. recently_updated: latest change first.
+Order = Literal["uploaded", "newest_taken", "recently_updated"]
+# Rows read from the database at a time when a page is streamed.
+STREAM_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,9 @@ class Criteria:
     updated_since: datetime | None = None
     # Photo column name -> line item id.
     links: dict[str, int] = field(default_factory=dict)
+    uploaded: bool | None = None
+    stored: bool | None = None
+    processed: bool | None = None
 
 
 def shown(company_id: int, creator_id: int | None = None) -> ColumnElement[bool]:
@@ -87,7 +95,30 @@ def by_client_key(session: Session, company_id: int, client_key: str) -> Photo |
 def page(
     session: Session, company_id: int, which: Criteria, order: Order, offset: int, limit: int
 ) -> tuple[list[Photo], int]:
-    """A page of the company's shown photos, oldest first, and how many match in all."""
+    """A page of the company's shown photos in `order`, and how many match in all."""
+    where = _matching(company_id, which)
+    query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
+    return list(session.scalars(query)), _count(session, where)
+
+
+def stream(
+    session: Session, company_id: int, which: Criteria, order: Order, offset: int, limit: int
+) -> tuple[Iterator[Photo], int]:
+    """Like `page`, but read in batches as the caller iterates, never all held at once."""
+    where = _matching(company_id, which)
+    query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
+
+    def rows() -> Iterator[Photo]:
+        result = session.scalars(query.execution_options(yield_per=STREAM_BATCH))
+        for batch in result.partitions():
+            yield from batch
+            # The caller has rendered the batch: let it go, so memory stays flat.
+            session.expunge_all()
+
+    return rows(), _count(session, where)
+
+
+def _matching(company_id: int, which: Criteria) -> list[ColumnElement[bool]]:
     where = [shown(company_id)]
     if which.job_id is not None:
         where.append(Photo.job_id == which.job_id)
@@ -102,10 +133,29 @@ def page(
     if which.updated_since is not None:
         where.append(Photo.updated_at >= which.updated_since)
     where.extend(getattr(Photo, column) == item for column, item in which.links.items())
-    first = Photo.taken_at if order == "taken" else Photo.created_at
-    total = session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
-    query = select(Photo).where(*where).order_by(first, Photo.id).offset(offset).limit(limit)
-    return list(session.scalars(query)), total
+    states = {
+        "uploaded": (which.uploaded, Photo.state != "pending"),
+        "stored": (which.stored, Photo.state.in_(STORED_STATES)),
+        "processed": (which.processed, Photo.state == "processed"),
+    }
+    for wanted, condition in states.values():
+        if wanted is not None:
+            where.append(condition if wanted else not_(condition))
+    return where
+
+
+def _ordered(query: Select[Photo], order: Order) -> Select[Photo]:
+    if order == "newest_taken":
+        return query.order_by(
+            Photo.taken_at.desc().nulls_last(), Photo.created_at.desc(), Photo.id.desc()
+        )
+    if order == "recently_updated":
+        return query.order_by(Photo.updated_at.desc(), Photo.id.desc())
+    return query.order_by(Photo.created_at, Photo.id)
+
+
+def _count(session: Session, where: list[ColumnElement[bool]]) -> int:
+    return session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
 
 
 def live_for_job(session: Session, company_id: int, job_id: int) -> list[Photo]:

@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from jobshots.core import audit, intake, permissions
 from jobshots.core.companies import policy
 from jobshots.core.errors import Invalid, NotFound
-from jobshots.core.ids import parse_uuid
+from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import service as jobs
-from jobshots.core.pagination import Page, PageRequest
-from jobshots.core.photos import changes, files, processing, repository
+from jobshots.core.pagination import Page, PageRequest, StreamedPage
+from jobshots.core.photos import changes, client_exif, files, processing, repository
 from jobshots.core.photos.changes import PhotoChanges
 from jobshots.core.photos.views import LINK_COLUMNS, PhotoView, UploadTarget, photo_view
 from jobshots.core.principal import Principal
@@ -54,6 +54,8 @@ class PhotoRef:
     def match(self) -> ColumnElement[bool]:
         """The condition that finds the photo; NotFound for a malformed UUID."""
         if self.id is not None:
+            if not storable(self.id):
+                raise NotFound("photo not found")
             return repository.by_id(self.id)
         if self.uuid is not None:
             return repository.by_uuid(parse_uuid(self.uuid, "photo"))
@@ -83,6 +85,9 @@ class PhotoFilter:
     created_since: datetime | None = None
     updated_since: datetime | None = None
     line_items: dict[str, int] = field(default_factory=dict)
+    uploaded: bool | None = None
+    stored: bool | None = None
+    processed: bool | None = None
     order: repository.Order = "uploaded"
 
 
@@ -151,7 +156,7 @@ def receive_with_key(
         raise Invalid("photo is invalid", errors)
     assert incoming is not None
     assert details.client_key is not None
-    existing = repository.by_client_key(uow.session, company.id, details.client_key)
+    existing = _retried(uow, company, details.client_key, "client_key")
     if existing is not None:
         return Received(photo_view(uow, _same_upload(existing, incoming)), created=False)
     job = _job_or_invalid(uow, principal, job_ref)
@@ -173,7 +178,7 @@ def start_direct_upload(uow: UnitOfWork, principal: Principal, new: NewDirectUpl
     """Record a photo and hand back a form for its bytes; the same offline id gives it again."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     if new.offline_id:
-        existing = repository.by_client_key(uow.session, company.id, new.offline_id)
+        existing = _retried(uow, company, new.offline_id, "offline_id")
         if existing is not None:
             form = _form_if_pending(uow, company, existing)
             return Received(photo_view(uow, existing), created=False, upload=form)
@@ -184,7 +189,10 @@ def start_direct_upload(uow: UnitOfWork, principal: Principal, new: NewDirectUpl
     named = replace(new.changes, given=new.changes.given | {"name"})
     changes.apply(uow, principal, photo, named, errors)
     if new.exif is not None:
-        changes.read_client_exif(photo, new.exif, errors)
+        photo.client_exif = new.exif
+        reading = client_exif.read(new.exif)
+        client_exif.apply(photo, reading)
+        errors.update(reading.errors)
     changes.invalid_unless_empty(errors)
     if photo.job_id is None and photo.latitude is not None and photo.longitude is not None:
         nearest = jobs.nearest_to(uow, principal, photo.latitude, photo.longitude)
@@ -250,13 +258,28 @@ def page(
     """A page of the company's photos; a job that is not the caller's simply matches none."""
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     window = paging.window()
-    job_id = None
-    if which.job is not None:
-        job = jobs.find(uow, principal, which.job)
-        if job is None:
-            return window.page_of([], 0)
-        job_id = job.id
-    return _page(uow, principal, job_id, which, paging)
+    criteria = _company_criteria(uow, principal, which)
+    if criteria is None:
+        return window.page_of([], 0)
+    items, total = repository.page(
+        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+    )
+    return window.page_of([photo_view(uow, photo) for photo in items], total)
+
+
+def stream(
+    uow: UnitOfWork, principal: Principal, which: PhotoFilter, paging: PageRequest
+) -> StreamedPage[PhotoView]:
+    """Like `page`, but each photo is read as it is rendered: for pages of thousands."""
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    window = paging.window()
+    criteria = _company_criteria(uow, principal, which)
+    if criteria is None:
+        return window.stream_of(iter([]), 0)
+    rows, total = repository.stream(
+        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+    )
+    return window.stream_of((photo_view(uow, photo) for photo in rows), total)
 
 
 def page_of_job(
@@ -269,7 +292,12 @@ def page_of_job(
     """A page of one job's photos; NotFound when the job is not the caller's."""
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_ref)
-    return _page(uow, principal, job.id, which, paging)
+    criteria = _criteria(job.id, which)
+    window = paging.window()
+    items, total = repository.page(
+        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+    )
+    return window.page_of([photo_view(uow, photo) for photo in items], total)
 
 
 def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:
@@ -337,17 +365,25 @@ def _find(
     return photo
 
 
-def _page(
-    uow: UnitOfWork,
-    principal: Principal,
-    job_id: int | None,
-    which: PhotoFilter,
-    paging: PageRequest,
-) -> Page[PhotoView]:
+def _company_criteria(
+    uow: UnitOfWork, principal: Principal, which: PhotoFilter
+) -> repository.Criteria | None:
+    """The criteria of a company-wide list; None when its job or line items name nothing."""
+    job_id = None
+    if which.job is not None:
+        job = jobs.find(uow, principal, which.job)
+        if job is None:
+            return None
+        job_id = job.id
+    if not all(storable(item) for item in which.line_items.values()):
+        return None
+    return _criteria(job_id, which)
+
+
+def _criteria(job_id: int | None, which: PhotoFilter) -> repository.Criteria:
     if which.photo_type is not None and which.photo_type not in PHOTO_TYPES:
         raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
-    window = paging.window()
-    criteria = repository.Criteria(
+    return repository.Criteria(
         job_id=job_id,
         photo_type=which.photo_type,
         include_deleted=which.include_deleted,
@@ -355,11 +391,10 @@ def _page(
         created_since=which.created_since,
         updated_since=which.updated_since,
         links={LINK_COLUMNS[kind]: item for kind, item in which.line_items.items()},
+        uploaded=which.uploaded,
+        stored=which.stored,
+        processed=which.processed,
     )
-    items, total = repository.page(
-        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
-    )
-    return window.page_of([photo_view(uow, photo) for photo in items], total)
 
 
 def _store(
@@ -421,6 +456,14 @@ def _check_key(key: str | None) -> dict[str, list[str]]:
     if len(key) > CLIENT_KEY_MAX or not key.isprintable():
         return {"client_key": [f"must be at most {CLIENT_KEY_MAX} printable characters"]}
     return {}
+
+
+def _retried(uow: UnitOfWork, company: Company, client_key: str, field: str) -> Photo | None:
+    """The photo an earlier try made with this key; a deleted one is never handed back as live."""
+    existing = repository.by_client_key(uow.session, company.id, client_key)
+    if existing is not None and existing.deleted_at is not None:
+        raise Invalid.field(field, "belongs to a photo that was deleted")
+    return existing
 
 
 def _same_upload(existing: Photo, incoming: IncomingFile) -> Photo:

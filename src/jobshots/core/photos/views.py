@@ -59,8 +59,10 @@ class PhotoView:
     file_size: int | None
     mime_type: str | None
     taken_at: datetime | None
+    taken_at_source: str | None
     latitude: float | None
     longitude: float | None
+    location_source: str | None
     exif: dict[str, Any] | None
     client_exif: dict[str, Any] | None
     tags: list[str]
@@ -116,8 +118,10 @@ def photo_view(uow: UnitOfWork, photo: Photo) -> PhotoView:
         file_size=photo.file_size,
         mime_type=photo.mime_type,
         taken_at=photo.taken_at,
+        taken_at_source=photo.taken_at_source,
         latitude=photo.latitude,
         longitude=photo.longitude,
+        location_source=photo.location_source,
         exif=photo.exif,
         client_exif=photo.client_exif,
         tags=list(photo.tags or []),

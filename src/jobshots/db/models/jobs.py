@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobshots.db.base import Base, Entity, Timestamped
 from jobshots.db.models.companies import User
-from jobshots.db.models.reference import Tenant
+from jobshots.db.models.reference import PropertyAddress, Tenant
 from jobshots.db.types import UTCDateTime
 
 job_tenants = Table(
@@ -69,6 +69,7 @@ class Job(Entity, Timestamped):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    address: Mapped[PropertyAddress | None] = relationship()
     tenants: Mapped[list[Tenant]] = relationship(secondary=job_tenants)
 
 

@@ -50,11 +50,14 @@ class Photo(Entity, Timestamped):
     orientation: Mapped[int | None] = mapped_column()
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Where taken_at came from: exif, client or upload.
-    taken_at_source: Mapped[str | None] = mapped_column(String(10))
+    # Where taken_at came from: client_exif (the client's reading of the file, which wins),
+    # exif (the file's own), client (a time sent with the upload) or upload (no better source).
+    taken_at_source: Mapped[str | None] = mapped_column(String(20))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     altitude: Mapped[float | None] = mapped_column(Float)
+    # Where latitude and longitude came from: client_exif (which wins) or exif.
+    location_source: Mapped[str | None] = mapped_column(String(20))
     exif: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     client_exif: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -1,4 +1,4 @@
-"""How the CRM API reports errors: `{"success": false, "error": {...}}`."""
+"""How the CRM API reports errors: `{"success": false, "error": "<message>", "code": ...}`."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from jobshots.http.errors import status_for
 
 
 def render(exc: errors.CoreError) -> Response:
-    """The CRM error envelope with the status the seed's table gives."""
+    """The vendor's envelope (the message as a string), with a machine-readable code beside it."""
     status = status_for(exc)
-    body: dict[str, object] = {"code": exc.code, "message": exc.message}
+    body: dict[str, object] = {"success": False, "error": exc.message, "code": exc.code}
     if isinstance(exc, errors.Invalid) and exc.fields:
         body["fields"] = exc.fields
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"success": False, "error": body}, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -15,14 +15,15 @@ from jobshots.core.times import parse_client_time
 from jobshots.db.models import PHOTO_TYPES
 from jobshots.dialects.crm_photos import errors, wire
 from jobshots.http.apis import Api
-from jobshots.http.auth import authorization
+from jobshots.http.auth import authorization, header
 from jobshots.http.caller import Call, api_key, caller
 from jobshots.http.uploads import receive_form
 
 router = APIRouter(prefix="/api/v1/jobs/{job_uuid}/photos", tags=["CRM job photos"])
 MAX_PER_PAGE = 100
 
-Caller = Annotated[Call, Depends(caller(api_key(authorization("Bearer"))))]
+# The vendor documents both: `Authorization: Bearer <key>` and `X-API-Key: <key>`.
+Caller = Annotated[Call, Depends(caller(api_key(authorization("Bearer"), header("x-api-key"))))]
 JobUuid = Annotated[str, Path(description="The job's UUID")]
 PhotoUuid = Annotated[str, Path(description="The photo's UUID")]
 

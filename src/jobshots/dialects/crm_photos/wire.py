@@ -6,7 +6,7 @@ from typing import Any
 
 from jobshots.core.pagination import Page
 from jobshots.core.photos.views import PhotoView
-from jobshots.core.times import iso_seconds
+from jobshots.core.times import iso_millis
 
 
 def photo(item: PhotoView, job_uuid: str) -> dict[str, Any]:
@@ -21,11 +21,11 @@ def photo(item: PhotoView, job_uuid: str) -> dict[str, Any]:
         "file_name": item.file_name,
         "file_size": item.file_size,
         "mime_type": item.mime_type,
-        "taken_at": iso_seconds(item.taken_at),
+        "taken_at": iso_millis(item.taken_at),
         "customer_email_sent": item.customer_email_sent,
-        "created_at": iso_seconds(item.created_at),
-        "updated_at": iso_seconds(item.updated_at),
-        "deleted_at": iso_seconds(item.deleted_at),
+        "created_at": iso_millis(item.created_at),
+        "updated_at": iso_millis(item.updated_at),
+        "deleted_at": iso_millis(item.deleted_at),
         "user": {
             "id": str(uploader.uuid),
             "first_name": uploader.first_name,

@@ -21,15 +21,20 @@ from jobshots.core.photos.files import MediaFile
 from jobshots.core.times import parse_client_time
 from jobshots.dialects.fulcrum import errors, wire
 from jobshots.http.apis import Api
-from jobshots.http.auth import header
-from jobshots.http.caller import Call, api_key, caller
+from jobshots.http.auth import header, query
+from jobshots.http.caller import Call, api_key, caller, streaming_caller
+from jobshots.http.streaming import buffered
 from jobshots.http.uploads import receive_form
 
 router = APIRouter(prefix=wire.API_PATH, tags=["Fulcrum photos"])
-Caller = Annotated[Call, Depends(caller(api_key(header("x-apitoken"))))]
+# Fulcrum's clients send `X-ApiToken`; links and scripts carry `?token=` instead.
+CREDENTIALS = api_key(header("x-apitoken"), query("token"))
+Caller = Annotated[Call, Depends(caller(CREDENTIALS))]
+StreamingCaller = Annotated[Call, Depends(streaming_caller(CREDENTIALS))]
 AccessKey = Annotated[str, Path(description="The photo's access_key")]
 CHUNK = 256 * 1024
-MAX_PER_PAGE = 1000
+# The vendor's page: 20,000 by default and at most; its own client reads one page, unpaged.
+MAX_PER_PAGE = 20_000
 
 
 class Version(StrEnum):
@@ -55,23 +60,33 @@ class PhotoUpdate(BaseModel):
 @router.get("", summary="Fetch the metadata for all photos")
 @router.get(".json", summary="Fetch the metadata for all photos (.json)")
 def list_photos(
-    call: Caller,
+    call: StreamingCaller,
     page: Annotated[int, Query()] = 1,
-    per_page: Annotated[int, Query()] = 100,
-    record_id: Annotated[str | None, Query(description="Only this job's photos")] = None,
+    per_page: Annotated[int, Query(description="At most 20,000, the default")] = MAX_PER_PAGE,
+    record_id: Annotated[str | None, Query(description="Only this record's (job's)")] = None,
     form_id: Annotated[str | None, Query()] = None,
+    processed: Annotated[bool | None, Query(description="Renditions made, or not")] = None,
+    stored: Annotated[bool | None, Query(description="Original downloadable, or not")] = None,
+    uploaded: Annotated[bool | None, Query(description="Bytes received, or not")] = None,
+    newest_first: Annotated[bool, Query(description="Latest update first")] = False,
     created_since: Annotated[str | None, Query(description="ISO time or Unix seconds")] = None,
     updated_since: Annotated[str | None, Query(description="ISO time or Unix seconds")] = None,
-) -> dict[str, Any]:
-    """A page of the company's photos, oldest first."""
+) -> Response:
+    """A page of the company's photos, oldest first; all of them unless there are over 20,000."""
     which = photos.PhotoFilter(
         job=record_id,
         form_id=form_id,
+        processed=processed,
+        stored=stored,
+        uploaded=uploaded,
         created_since=_since(created_since, "created_since"),
         updated_since=_since(updated_since, "updated_since"),
+        order="recently_updated" if newest_first else "uploaded",
     )
     paging = PageRequest(page, per_page, MAX_PER_PAGE)
-    return wire.photo_page(photos.page(call.uow, call.principal, which, paging), call.base_url)
+    listed = photos.stream(call.uow, call.principal, which, paging)
+    body = buffered(wire.photo_page(listed, call.base_url))
+    return StreamingResponse(body, media_type="application/json")
 
 
 @router.post("", summary="Upload a single photo", status_code=201)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-from jobshots.core.pagination import Page
+from jobshots.core.pagination import StreamedPage
 from jobshots.core.photos.views import PhotoView
 from jobshots.core.times import iso_seconds
 from jobshots.core.users.views import PersonView
@@ -36,6 +38,7 @@ def photo(item: PhotoView, base_url: str) -> dict[str, Any]:
         "large": item.url_of("large"),
         "original": item.original_url,
         "exif": item.exif or {},
+        "deleted_at": iso_seconds(item.deleted_at),
     }
 
 
@@ -44,15 +47,18 @@ def one_photo(item: PhotoView, base_url: str) -> dict[str, Any]:
     return {"photo": photo(item, base_url)}
 
 
-def photo_page(page: Page[PhotoView], base_url: str) -> dict[str, Any]:
-    """The list envelope real Fulcrum clients page through."""
-    return {
-        "photos": [photo(item, base_url) for item in page.items],
+def photo_page(page: StreamedPage[PhotoView], base_url: str) -> Iterator[str]:
+    """The list envelope real Fulcrum clients page through, written as its photos are read."""
+    yield '{"photos":['
+    for number, item in enumerate(page.items):
+        yield ("," if number else "") + _json(photo(item, base_url))
+    counters = {
         "current_page": page.page,
         "total_pages": page.total_pages,
         "total_count": page.total,
         "per_page": page.per_page,
     }
+    yield "]," + _json(counters)[1:]
 
 
 def version(item: PhotoView, name: str) -> dict[str, Any]:
@@ -75,3 +81,7 @@ def _person(prefix: str, user: PersonView | None) -> dict[str, str | None]:
         prefix: user.display_name if user else None,
         f"{prefix}_id": str(user.uuid) if user else None,
     }
+
+
+def _json(value: dict[str, Any]) -> str:
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))

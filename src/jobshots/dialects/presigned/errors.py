@@ -5,16 +5,23 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
-from jobshots.http.errors import MethodNotAllowed, status_for
+from jobshots.http.errors import MalformedBody, MethodNotAllowed, status_for
 
 # Core field names as this API's clients know them.
 FIELD_NAMES = {"inspection_line_item": "job_inspection_line_item", "body": "non_field_errors"}
 
 
+class InvalidPage(errors.NotFound):
+    """A page number that is not a page of the list, as DRF's pagination answers it."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid page.")
+
+
 def render(exc: errors.CoreError) -> Response:
     """`{"field": ["message"]}` for validation errors, `{"detail": "..."}` for the rest."""
     status = status_for(exc)
-    if isinstance(exc, errors.Invalid):
+    if isinstance(exc, errors.Invalid) and not isinstance(exc, MalformedBody):
         fields = exc.fields or {"non_field_errors": [exc.message]}
         body = {FIELD_NAMES.get(name, name): messages for name, messages in fields.items()}
         return JSONResponse(body, status_code=status)
@@ -23,6 +30,8 @@ def render(exc: errors.CoreError) -> Response:
 
 
 def _detail(exc: errors.CoreError, status: int) -> str:
+    if isinstance(exc, InvalidPage | MalformedBody):
+        return exc.message
     if status == 404:
         return "Not found."
     if isinstance(exc, MethodNotAllowed):

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from jobshots.core.jobs import service as jobs
 from jobshots.core.lineitems import service as lineitems
-from jobshots.core.pagination import PageRequest
+from jobshots.core.pagination import Page, PageRequest
 from jobshots.core.photos import service as photos
 from jobshots.core.photos.changes import PhotoChanges
 from jobshots.dialects.presigned import errors, wire
 from jobshots.http.apis import Api
-from jobshots.http.auth import authorization
+from jobshots.http.auth import authorization, header
 from jobshots.http.caller import Call, api_key, caller
 
 router = APIRouter(prefix="/light", tags=["Direct-upload photos"])
-Caller = Annotated[Call, Depends(caller(api_key(authorization("Token", "Bearer"))))]
-MAX_PER_PAGE = 100
+# The vendor's page size: 10 by default, and at most.
+PAGE_SIZE = 10
+Caller = Annotated[
+    Call, Depends(caller(api_key(authorization("Token", "Bearer"), header("x-api-key"))))
+]
+T = TypeVar("T")
 # Body field of each line-item link, by the core's kind.
 LINK_FIELDS = {
     "inspection": "job_inspection_line_item",
@@ -105,10 +110,10 @@ def list_photos(
     estimate_line_item: int | None = None,
     supplemental_line_item: int | None = None,
     change_order_line_item: int | None = None,
-    page: Annotated[int, Query()] = 1,
-    page_size: Annotated[int, Query()] = 50,
+    page: Annotated[str, Query(description="1-based")] = "1",
+    page_size: Annotated[str | None, Query(description="At most 10, the default")] = None,
 ) -> dict[str, Any]:
-    """Uploaded photos by capture date, filtered by job or line item."""
+    """Uploaded photos, latest capture first, filtered by job or line item."""
     sent = {
         "inspection": job_inspection_line_item,
         "estimate": estimate_line_item,
@@ -116,10 +121,27 @@ def list_photos(
         "change_order": change_order_line_item,
     }
     links = {kind: item for kind, item in sent.items() if item is not None}
-    which = photos.PhotoFilter(job=job, line_items=links, order="taken")
-    paging = PageRequest(page, page_size, MAX_PER_PAGE, per_page_field="page_size")
-    result = photos.page(call.uow, call.principal, which, paging)
-    return wire.page(result, f"{call.base_url}{request.url.path}?{request.url.query}")
+    which = photos.PhotoFilter(job=job, line_items=links, order="newest_taken")
+    result = photos.page(call.uow, call.principal, which, _paging(page, page_size))
+    return wire.page(_on_a_page(result), _here(call, request), wire.photo)
+
+
+@router.get("/jobs/", summary="List jobs")
+def list_jobs(
+    request: Request,
+    call: Caller,
+    page: Annotated[str, Query(description="1-based")] = "1",
+    page_size: Annotated[str | None, Query(description="At most 10, the default")] = None,
+) -> dict[str, Any]:
+    """The company's jobs, newest first: the integer ids that photos and line items take."""
+    result = jobs.page(call.uow, call.principal, _paging(page, page_size))
+    return wire.page(_on_a_page(result), _here(call, request), wire.job)
+
+
+@router.get("/jobs/{job_id}/", summary="Retrieve a job")
+def get_job(job_id: int, call: Caller) -> dict[str, Any]:
+    """One job: its id, name and address."""
+    return wire.job(jobs.view(call.uow, call.principal, job_id))
 
 
 @router.get("/photos/{photo_id}/", summary="Retrieve a photo")
@@ -161,4 +183,40 @@ def list_line_items(
     return wire.line_items(lineitems.list_for(call.uow, call.principal, job, kind))
 
 
-API = Api("Direct-upload photos", router, ("/light/",), errors.render)
+def _paging(page: str, page_size: str | None) -> PageRequest:
+    """DRF's rule: a page that is not a positive number is no page; a bad size is the default."""
+    number = _positive(page)
+    if number is None:
+        raise errors.InvalidPage()
+    size = _positive(page_size) if page_size is not None else None
+    return PageRequest(number, size or PAGE_SIZE, PAGE_SIZE, per_page_field="page_size")
+
+
+def _on_a_page(result: Page[T]) -> Page[T]:
+    """The page, unless it lies past the last (the first page of nothing is a page)."""
+    if result.page > max(result.total_pages, 1):
+        raise errors.InvalidPage()
+    return result
+
+
+def _positive(text: str) -> int | None:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+def _here(call: Call, request: Request) -> str:
+    return f"{call.base_url}{request.url.path}?{request.url.query}"
+
+
+# RoofLink's clients are configured with its base URL, which puts /light/ under this path.
+VENDOR_BASE = "/roof_link_endpoints/api"
+API = Api(
+    "Direct-upload photos",
+    router,
+    ("/light/", f"{VENDOR_BASE}/light/"),
+    errors.render,
+    mounts=("", VENDOR_BASE),
+)

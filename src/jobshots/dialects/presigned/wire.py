@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from jobshots.core.jobs.views import JobView
 from jobshots.core.lineitems.views import LineItemView
 from jobshots.core.pagination import Page
 from jobshots.core.photos.views import PhotoView, UploadTarget
 from jobshots.core.times import iso_millis
+
+T = TypeVar("T")
 
 
 def photo(item: PhotoView, upload: UploadTarget | None = None) -> dict[str, Any]:
@@ -26,7 +30,7 @@ def photo(item: PhotoView, upload: UploadTarget | None = None) -> dict[str, Any]
         "change_order_line_item": links["change_order"],
         "tags": item.tags,
         "related_to": item.related_to,
-        "exif": item.exif if item.exif is not None else item.client_exif,
+        "exif": _exif(item),
         "is_video": item.is_video,
         "offline_id": item.client_key,
         "uploaded": item.uploaded,
@@ -48,13 +52,23 @@ def photo(item: PhotoView, upload: UploadTarget | None = None) -> dict[str, Any]
     return body
 
 
-def page(result: Page[PhotoView], url: str) -> dict[str, Any]:
+def page(result: Page[T], url: str, render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:
     """DRF's page envelope, with absolute next/previous links."""
     return {
         "count": result.total,
         "next": _page_link(url, result.page + 1) if result.page < result.total_pages else None,
         "previous": _page_link(url, result.page - 1) if result.page > 1 else None,
-        "results": [photo(item) for item in result.items],
+        "results": [render(item) for item in result.items],
+    }
+
+
+def job(item: JobView) -> dict[str, Any]:
+    """A job, as a client finds the integer id to link photos and line items to."""
+    return {
+        "id": item.id,
+        "name": item.title,
+        "address": item.address.one_line if item.address else None,
+        "created_at": iso_millis(item.created_at),
     }
 
 
@@ -75,6 +89,13 @@ def line_items(items: list[LineItemView]) -> dict[str, Any]:
     """DRF's envelope around every line item (one page)."""
     results = [line_item(item) for item in items]
     return {"count": len(results), "next": None, "previous": None, "results": results}
+
+
+def _exif(item: PhotoView) -> dict[str, Any] | None:
+    """The file's EXIF with the client's keys over it: what the client sent is kept as sent."""
+    if item.exif is None and item.client_exif is None:
+        return None
+    return {**(item.exif or {}), **(item.client_exif or {})}
 
 
 def _page_link(url: str, number: int) -> str:

@@ -711,10 +711,11 @@ def upgrade() -> None:
         sa.Column("orientation", sa.Integer(), nullable=True),
         sa.Column("duration_seconds", sa.Float(), nullable=True),
         sa.Column("taken_at", jobshots.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("taken_at_source", sa.String(length=10), nullable=True),
+        sa.Column("taken_at_source", sa.String(length=20), nullable=True),
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("altitude", sa.Float(), nullable=True),
+        sa.Column("location_source", sa.String(length=20), nullable=True),
         sa.Column(
             "exif",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
