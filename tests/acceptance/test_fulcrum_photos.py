@@ -346,3 +346,75 @@ def test_other_company_gets_404_on_every_endpoint(stack: Stack) -> None:
     assert after["photo"]["record_id"] == before["photo"]["record_id"]
     assert after["photo"]["file_size"] == before["photo"]["file_size"]
     assert after["photo"]["updated_at"] == before["photo"]["updated_at"]
+
+
+def test_unpaged_search_with_the_real_client_returns_every_photo(stack: Stack) -> None:
+    tenant = stack.new_tenant("Everything Ltd")
+    uploaded = [f"all-{i:03d}" for i in range(150)]
+    photo = images.jpeg(16, 12)
+    with stack.client() as client:
+        for key in uploaded:
+            assert jquery_upload(client, tenant, key, photo).status_code == 201
+    api = fulcrum.Fulcrum(key=tenant.api_key, uri=stack.url)
+    # The vendor's own example: search() and read ["photos"], no paging.
+    found = api.photos.search()
+    assert sorted(p["access_key"] for p in found["photos"]) == uploaded
+    assert (found["total_count"], found["per_page"], found["total_pages"]) == (150, 20_000, 1)
+    capped = api.photos.search(url_params={"per_page": 50_000})
+    assert (capped["per_page"], len(capped["photos"])) == (20_000, 150)
+
+
+def test_state_filters_and_newest_first_are_never_ignored(stack: Stack) -> None:
+    tenant = stack.new_tenant("Filters Ltd")
+    headers = seed_headers(tenant)
+    with stack.client() as client:
+        for key in ("good-1", "good-2"):
+            assert jquery_upload(client, tenant, key, images.jpeg()).status_code == 201
+        # Sniffs as a JPEG, cannot be decoded: it is stored but never processed.
+        assert jquery_upload(client, tenant, "broken", images.jpeg()[:400]).status_code == 201
+        stack.settle()
+
+        def keys(**params: str) -> list[str]:
+            response = client.get("/api/v2/photos.json", headers=headers, params=params)
+            assert response.status_code == 200, response.text
+            return [p["access_key"] for p in response.json()["photos"]]
+
+        assert keys(processed="false") == ["broken"]
+        assert keys(processed="true") == ["good-1", "good-2"]
+        assert keys(stored="true", uploaded="true") == ["good-1", "good-2", "broken"]
+        assert keys(stored="false") == keys(uploaded="false") == []
+        assert keys(processed="false", record_id=str(uuid.uuid4())) == []
+        job = stack.new_job(tenant)
+        relinked = client.put(
+            "/api/v2/photos/good-1.json", headers=headers, json={"photo": {"record_id": job}}
+        )
+        assert relinked.status_code == 200
+        # Sorted by updated_at, latest first: good-1 was just changed.
+        assert keys(newest_first="true")[0] == "good-1"
+        assert keys(newest_first="false") == ["good-1", "good-2", "broken"]
+
+
+def test_url_is_the_stable_api_address_and_deleted_at_is_there(
+    stack: Stack, tenant: Tenant
+) -> None:
+    key = f"stable-{uuid.uuid4()}"
+    with stack.client() as client:
+        made = jquery_upload(client, tenant, key, images.jpeg()).json()["photo"]
+        assert made["url"] == f"{stack.url}/api/v2/photos/{key}"
+        assert "?" not in made["url"]
+        assert made["deleted_at"] is None
+        again = client.get(made["url"], headers=seed_headers(tenant))
+    assert again.json()["photo"]["access_key"] == key
+
+
+def test_the_token_query_parameter_authenticates_and_a_wrong_one_is_refused_like_none(
+    stack: Stack, tenant: Tenant
+) -> None:
+    with stack.client() as client:
+        by_query = client.get("/api/v2/photos.json", params={"token": tenant.api_key})
+        none = client.get("/api/v2/photos.json")
+        wrong_query = client.get("/api/v2/photos.json", params={"token": "jsk_nope"})
+        wrong_header = client.get("/api/v2/photos.json", headers={"X-ApiToken": "jsk_nope"})
+    assert by_query.status_code == 200
+    assert none.status_code == wrong_query.status_code == wrong_header.status_code == 401
+    assert none.json() == wrong_query.json() == wrong_header.json()

@@ -314,3 +314,149 @@ def test_auth_headers(stack: Stack, tenant: Tenant) -> None:
         assert (
             client.get("/light/photos/", headers={"Authorization": "Token nope"}).status_code == 401
         )
+
+
+def _uploaded(client: httpx.Client, tenant: Tenant, data: bytes, **body: Any) -> dict[str, Any]:
+    """The three steps at once; the photo as finalize answers it."""
+    photo = create(client, tenant, **body).json()
+    assert post_form(photo["upload_url"], data).status_code in (200, 201, 204)
+    done = finalize(client, tenant, photo["id"])
+    assert done.status_code == 200, done.text
+    return dict(done.json())
+
+
+def test_processing_keeps_what_the_client_sent(stack: Stack) -> None:
+    tenant = stack.new_tenant("Client Wins Ltd")
+    sent = {"timestamp": 1700000000123, "latitude": 51.5012, "longitude": -0.1421, "make": "Acme"}
+    with stack.client() as client:
+        # One file with neither GPS nor a capture time, one with different ones of its own.
+        bare = _uploaded(
+            client, tenant, media.camera_jpeg(latitude=None, longitude=None, taken=None),
+            name="bare.jpg", exif=sent,
+        )  # fmt: skip
+        other = _uploaded(client, tenant, media.camera_jpeg(), name="own.jpg", exif=sent)
+        stack.settle()
+        for made in (bare, other):
+            final = client.get(f"/light/photos/{made['id']}/", headers=auth(tenant)).json()
+            assert final["status"] == "processed"
+            assert final["capture_date"] == "2023-11-14T22:13:20.123Z"
+            assert (final["latitude"], final["longitude"]) == (51.5012, -0.1421)
+            # The client's keys, as sent, over whatever the file's EXIF says.
+            assert {k: final["exif"][k] for k in sent} == sent
+        own = client.get(f"/light/photos/{other['id']}/", headers=auth(tenant)).json()
+        assert "date_time_original" in own["exif"]
+
+
+def test_file_values_fill_in_what_the_client_did_not_send(stack: Stack) -> None:
+    tenant = stack.new_tenant("Fill In Ltd")
+    with stack.client() as client:
+        made = _uploaded(client, tenant, media.camera_jpeg(), name="plain.jpg")
+        stack.settle()
+        final = client.get(f"/light/photos/{made['id']}/", headers=auth(tenant)).json()
+    assert (round(final["latitude"], 5), round(final["longitude"], 5)) == (42.82525, -73.89618)
+    assert final["capture_date"] == "2025-06-06T10:00:08.000Z"
+
+
+@pytest.mark.parametrize("base", ["", "/roof_link_endpoints/api"], ids=["light", "vendor-base"])
+def test_the_same_client_code_works_at_the_vendors_base_path(
+    stack: Stack, tenant: Tenant, base: str
+) -> None:
+    with httpx.Client(base_url=stack.url + base, timeout=30) as client:
+        headers = {"X-API-KEY": tenant.api_key}
+        made = client.post("/light/photos/", headers=headers, json={"name": "porch.jpg"})
+        assert made.status_code == 201, made.text
+        photo = made.json()
+        assert post_form(photo["upload_url"], media.camera_jpeg()).status_code in (200, 201, 204)
+        done = client.put(f"/light/photos/{photo['id']}/uploaded/", headers=headers)
+        assert done.status_code == 200, done.text
+        listed = client.get("/light/photos/", headers=headers).json()
+        assert photo["id"] in [p["id"] for p in listed["results"]]
+        if listed["next"]:
+            assert listed["next"].startswith(f"{stack.url}{base}/light/photos/")
+        missing = client.get("/light/photos/0/", headers=headers)
+        assert (missing.status_code, missing.json()) == (404, {"detail": "Not found."})
+
+
+def test_pages_are_ten_at_most_and_past_the_last_is_an_invalid_page(stack: Stack) -> None:
+    tenant = stack.new_tenant("Twelve Ltd")
+    with stack.client() as client:
+        for number in range(12):
+            _uploaded(client, tenant, images.jpeg(), name=f"{number}.jpg")
+
+        def listing(**params: Any) -> httpx.Response:
+            return client.get("/light/photos/", headers=auth(tenant), params=params)
+
+        assert len(listing().json()["results"]) == 10
+        assert len(listing(page_size=50).json()["results"]) == 10
+        assert len(listing(page_size=3).json()["results"]) == 3
+        # DRF: a size that is not a positive number is the default size.
+        assert len(listing(page_size=0).json()["results"]) == 10
+        assert len(listing(page=2).json()["results"]) == 2
+        for page in (3, 0, -1, "two", 10**30):
+            past = listing(page=page)
+            assert (past.status_code, past.json()) == (404, {"detail": "Invalid page."}), page
+    empty = stack.new_tenant("Nothing Ltd")
+    with stack.client() as client:
+        first = client.get("/light/photos/", headers=auth(empty))
+    assert (first.status_code, first.json()["count"], first.json()["results"]) == (200, 0, [])
+
+
+def test_a_malformed_body_is_a_json_parse_error(stack: Stack, tenant: Tenant) -> None:
+    with stack.client() as client:
+        response = client.post(
+            "/light/photos/",
+            headers={**auth(tenant), "Content-Type": "application/json"},
+            content=b"{not json",
+        )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - Expecting property name enclosed in double quotes: "
+        "line 1 column 2 (char 1)"
+    }
+
+
+def test_a_retried_create_never_brings_a_deleted_photo_back(stack: Stack, tenant: Tenant) -> None:
+    offline_id = f"phone-{uuid.uuid4()}"
+    with stack.client() as client:
+        made = _uploaded(client, tenant, images.jpeg(), name="gone.jpg", offline_id=offline_id)
+        assert (
+            client.delete(f"/light/photos/{made['id']}/", headers=auth(tenant)).status_code == 204
+        )
+        rows = stack.photo_rows()
+        retried = create(client, tenant, name="gone.jpg", offline_id=offline_id)
+        assert retried.status_code == 400
+        assert retried.json() == {"offline_id": ["belongs to a photo that was deleted"]}
+        assert stack.photo_rows() == rows
+        assert client.get(f"/light/photos/{made['id']}/", headers=auth(tenant)).status_code == 404
+
+
+def test_jobs_list_and_detail_give_the_ids_photos_take(stack: Stack) -> None:
+    tenant = stack.new_tenant("Jobs Ltd")
+    first_id, _ = stack.new_job_ids(tenant, "Gutter clean")
+    second_id, _ = stack.new_job_ids(tenant, "Boiler service")
+    now = datetime.now(UTC)
+    stack.execute(
+        insert(PropertyAddress).values(
+            company_id=tenant.company_id, line1="14 Elm Road", city="Leeds", postcode="LS1 4AB",
+            uuid=uuid.uuid4(), created_at=now, updated_at=now,
+        )
+    )  # fmt: skip
+    address = (
+        select(PropertyAddress.id)
+        .where(PropertyAddress.company_id == tenant.company_id)
+        .scalar_subquery()
+    )
+    stack.execute(update(Job).where(Job.id == second_id).values(address_id=address))
+    other = stack.new_tenant("Elsewhere Ltd")
+    their_id, _ = stack.new_job_ids(other, "Not yours")
+    with stack.client() as client:
+        listed = client.get("/light/jobs/", headers=auth(tenant)).json()
+        assert listed["count"] == 2
+        assert [(j["id"], j["name"], j["address"]) for j in listed["results"]] == [
+            (second_id, "Boiler service", "14 Elm Road, Leeds, LS1 4AB"),
+            (first_id, "Gutter clean", None),
+        ]
+        one = client.get(f"/light/jobs/{second_id}/", headers=auth(tenant)).json()
+        assert one["name"] == "Boiler service"
+        foreign = client.get(f"/light/jobs/{their_id}/", headers=auth(tenant))
+        assert (foreign.status_code, foreign.json()) == (404, {"detail": "Not found."})
