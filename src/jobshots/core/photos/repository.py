@@ -112,8 +112,10 @@ def stream(
         result = session.scalars(query.execution_options(yield_per=STREAM_BATCH))
         for batch in result.partitions():
             yield from batch
-            # The caller has rendered the batch: let it go, so memory stays flat.
-            session.expunge_all()
+            # The caller has rendered the batch: let it go (renditions with it), so memory
+            # stays flat. The few users and jobs they share stay, as one copy each.
+            for photo in batch:
+                session.expunge(photo)
 
     return rows(), _count(session, where)
 
