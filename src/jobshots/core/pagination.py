@@ -13,10 +13,9 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
-    """One page of items and where it sits in the whole."""
+class Placing:
+    """Where a page sits in the whole result."""
 
-    items: list[T]
     page: int  # 1-based
     per_page: int
     total: int
@@ -28,18 +27,17 @@ class Page(Generic[T]):
 
 
 @dataclass(frozen=True)
-class StreamedPage(Generic[T]):
+class Page(Placing, Generic[T]):
+    """One page of items and where it sits in the whole."""
+
+    items: list[T]
+
+
+@dataclass(frozen=True)
+class StreamedPage(Placing, Generic[T]):
     """A page whose items are read as they are rendered, for pages too large to hold at once."""
 
     items: Iterator[T]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def total_pages(self) -> int:
-        """How many pages the whole result spans."""
-        return -(-self.total // self.per_page)
 
 
 @dataclass(frozen=True)
