@@ -10,15 +10,16 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from jobshots.db.models import STORED_STATES, Photo
+from jobshots.db.models import STORED_STATES, Job, Photo, User
 
 # uploaded: oldest upload first. newest_taken: latest capture first (no capture time last),
 # then latest upload, then highest id. recently_updated: latest change first.
 Order = Literal["uploaded", "newest_taken", "recently_updated"]
 # Rows read from the database at a time when a page is streamed.
 STREAM_BATCH = 500
+_PEOPLE = (Photo.uploaded_by, Photo.created_by, Photo.updated_by)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ def stream(
     """Like `page`, but read in batches as the caller iterates, never all held at once."""
     where = _matching(company_id, which)
     query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
+
+    # Of the job and the people, only what a photo's view shows: rows stay narrow.
+    people = (User.uuid, User.first_name, User.last_name, User.email)
+    query = query.options(
+        joinedload(Photo.job).load_only(Job.uuid),
+        *(joinedload(who).load_only(*people) for who in _PEOPLE),
+    )
 
     def rows() -> Iterator[Photo]:
         result = session.scalars(query.execution_options(yield_per=STREAM_BATCH))
