@@ -33,6 +33,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(job_app, name="job")
 report_app = typer.Typer(help="Public job report links.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+keys_app = typer.Typer(help="The server's keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -302,6 +304,27 @@ def report_reissue(job: JobUuid, as_json: JsonFlag = False) -> None:
     with _unit_of_work() as uow:
         url = reports.reissue(uow, reports.acting_owner(uow, job), job)
     _emit(as_json, {"job_uuid": job, "report_url": url}, url)
+
+
+@keys_app.command("reencrypt")
+def keys_reencrypt() -> None:
+    """Seal every encrypted field with JOBSHOTS_ENCRYPTION_KEY (after a rotation).
+
+    Values sealed with a key in JOBSHOTS_PREVIOUS_ENCRYPTION_KEYS are opened and sealed again
+    with the current key, in one transaction; afterwards the previous keys can be dropped.
+    """
+    from jobshots.db import sealed
+
+    try:
+        with _unit_of_work() as uow:
+            total = sealed.count_sealed_rows(uow.session)
+            resealing = sealed.reseal(uow.session)
+            with typer.progressbar(resealing, length=total, label="Resealing") as rows:
+                checked = sum(rows)
+    except sealed.SealBroken as exc:
+        typer.echo(f"error: {exc}; nothing was changed", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"{checked} row(s) checked; every encrypted value is sealed with the current key")
 
 
 def main() -> None:

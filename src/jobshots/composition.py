@@ -6,6 +6,7 @@ from jobshots.config import Settings
 from jobshots.core.context import Context
 from jobshots.db.engine import make_engine, make_session_factory
 from jobshots.db.migrate import upgrade
+from jobshots.db.sealed import KeyRing
 from jobshots.storage.factory import open_storage
 from jobshots.tasks.base import DatabaseOnly
 from jobshots.tasks.factory import runner_for
@@ -26,7 +27,10 @@ def build_context(settings: Settings, *, serving: bool = False) -> Context:
     ctx = Context(
         settings=settings,
         engine=engine,
-        sessions=make_session_factory(engine),
+        sessions=make_session_factory(
+            engine,
+            KeyRing(settings.encryption_key_bytes, settings.previous_encryption_key_bytes),
+        ),
         storage=storage,
         tasks=DatabaseOnly(),
     )

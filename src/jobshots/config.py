@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = DEV_SECRET_KEY
     encryption_key: str = DEV_ENCRYPTION_KEY
+    # Comma-separated: keys that still open values sealed before a rotation.
+    previous_encryption_keys: str = ""
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     file_url_ttl_seconds: int = Field(default=3600, gt=0)
     upload_form_ttl_seconds: int = Field(default=900, gt=0)
@@ -53,12 +55,14 @@ class Settings(BaseSettings):
     @field_validator("encryption_key")
     @classmethod
     def _key_is_32_bytes(cls, value: str) -> str:
-        try:
-            raw = base64.b64decode(value, validate=True)
-        except ValueError as exc:
-            raise ValueError("encryption_key must be base64") from exc
-        if len(raw) != 32:
-            raise ValueError("encryption_key must decode to exactly 32 bytes")
+        _key_bytes(value, "encryption_key")
+        return value
+
+    @field_validator("previous_encryption_keys")
+    @classmethod
+    def _previous_keys_are_32_bytes(cls, value: str) -> str:
+        for key in _listed(value):
+            _key_bytes(key, "previous_encryption_keys")
         return value
 
     @model_validator(mode="after")
@@ -75,6 +79,11 @@ class Settings(BaseSettings):
         """The field-encryption key as raw bytes."""
         return base64.b64decode(self.encryption_key)
 
+    @property
+    def previous_encryption_key_bytes(self) -> list[bytes]:
+        """Older field-encryption keys, as raw bytes."""
+        return [base64.b64decode(key) for key in _listed(self.previous_encryption_keys)]
+
     def derived_key(self, purpose: str) -> bytes:
         """A key for one purpose, derived from the server's secret key."""
         return hmac.new(self.secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
@@ -83,6 +92,20 @@ class Settings(BaseSettings):
     def uses_postgresql(self) -> bool:
         """PostgreSQL (distributed workers) rather than SQLite (in-process workers)."""
         return urlsplit(self.database_url).scheme.startswith("postgres")
+
+
+def _listed(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _key_bytes(value: str, name: str) -> bytes:
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be base64") from exc
+    if len(raw) != 32:
+        raise ValueError(f"{name} must decode to exactly 32 bytes")
+    return raw
 
 
 @lru_cache(maxsize=1)

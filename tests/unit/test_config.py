@@ -68,3 +68,12 @@ def test_server_refuses_to_start_with_default_secrets(tmp_path: object) -> None:
     )
     assert result.returncode == 2
     assert "JOBSHOTS_SECRET_KEY" in result.stderr
+
+
+def test_previous_encryption_keys_are_a_comma_separated_list_of_keys() -> None:
+    other = base64.b64encode(b"y" * 32).decode()
+    settings = Settings(dev=True, previous_encryption_keys=f" {GOOD_KEY}, {other} ")
+    assert settings.previous_encryption_key_bytes == [b"x" * 32, b"y" * 32]
+    assert Settings(dev=True).previous_encryption_key_bytes == []
+    with pytest.raises(ValidationError, match="previous_encryption_keys must decode"):
+        Settings(dev=True, previous_encryption_keys=f"{GOOD_KEY},{base64.b64encode(b'x').decode()}")

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobshots.db.sealed import KeyRing
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for plain postgresql:// URLs."""
@@ -43,6 +45,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded attributes after commit (responses render after it)."""
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+def make_session_factory(engine: Engine, keyring: KeyRing) -> sessionmaker[Session]:
+    """Sessions that keep loaded attributes after commit and seal fields with `keyring`."""
+    return sessionmaker(
+        bind=engine, expire_on_commit=False, autoflush=True, info={"keyring": keyring}
+    )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from jobshots.db.base import Base, Entity, Timestamped
 from jobshots.db.models.companies import User
 from jobshots.db.models.reference import PropertyAddress, Tenant
+from jobshots.db.sealed import Sealed
 from jobshots.db.types import UTCDateTime
 
 job_tenants = Table(
@@ -56,10 +57,13 @@ class Job(Entity, Timestamped):
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     start_date: Mapped[date | None] = mapped_column(Date)
     completion_date: Mapped[date | None] = mapped_column(Date)
-    # Personal data, encrypted at rest with the server's field key (SecretBox).
+    # Personal data, sealed at rest (jobshots.db.sealed): read and write the plain attributes.
     access_details_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     private_contact_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     private_contact_email_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    access_details = Sealed()
+    private_contact_name = Sealed()
+    private_contact_email = Sealed()
     works_order_ref: Mapped[str] = mapped_column(String(80), default="")
     invoice_number: Mapped[str] = mapped_column(String(80), default="")
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -96,6 +100,7 @@ class CaseNote(Entity, Timestamped):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    body = Sealed()
     is_pinned: Mapped[bool] = mapped_column(default=False)
     send_email: Mapped[bool] = mapped_column(default=False)
     # Threading of e-mailed notes: replies carry this Message-ID back.
