@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
@@ -226,15 +227,44 @@ def user_create(
     email: Annotated[str, typer.Option("--email")],
     role: Annotated[str, typer.Option("--role", help="owner, manager, staff, ...")] = "staff",
     name: Annotated[str, typer.Option("--name")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read a sign-in password from stdin.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a person to a company (then give them a key with `apikey create`)."""
     first, _, last = name.strip().partition(" ")
+    password = _password_from_stdin() if password_stdin else None
     with _unit_of_work() as uow:
         owner = companies.get(uow, company)
         user = users.create(uow, owner, email, role=role, first_name=first, last_name=last)
+        if password is not None:
+            users.set_password(uow, user, password)
     data = {"user_id": user.id, "user_uuid": str(user.uuid), "email": user.email}
     _emit(as_json, data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+
+
+@user_app.command("set-password")
+def user_set_password(
+    email: Annotated[str, typer.Option("--email")],
+    company: Annotated[
+        str | None, typer.Option("--company", help="Company id or UUID, when needed.")
+    ] = None,
+) -> None:
+    """Set a person's sign-in password, read from standard input (never an argument)."""
+    password = _password_from_stdin()
+    with _unit_of_work() as uow:
+        users.set_password(uow, users.only_by_email(uow, email, company), password)
+    typer.echo(f"password set for {email.strip().lower()}")
+
+
+def _password_from_stdin() -> str:
+    """The first line of standard input, without its line ending."""
+    line = sys.stdin.readline()
+    if not line.strip():
+        typer.echo("error: give the password on standard input", err=True)
+        raise typer.Exit(2)
+    return line.rstrip("\r\n")
 
 
 @apikey_app.command("create")

@@ -7,7 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, select
 
+from jobshots.core.users import passwords
+from jobshots.db.engine import normalise_url
+from jobshots.db.models import User
 from tests.support.stack import Stack, running_stack
 
 pytestmark = pytest.mark.acceptance
@@ -121,3 +125,49 @@ def test_reprocess_needs_exactly_one_scope(single_stack: Stack) -> None:
     assert single_stack.server.cli("reprocess", check=False).returncode == 2
     both = single_stack.server.cli("reprocess", "--all", "--company", "1", check=False)
     assert both.returncode == 2
+
+
+def _password_hash(stack: Stack, email: str) -> str | None:
+    engine = create_engine(normalise_url(stack.server.database_url))
+    try:
+        with engine.connect() as conn:
+            found = conn.scalar(select(User.password_hash).where(User.email == email))
+            return str(found) if found is not None else None
+    finally:
+        engine.dispose()
+
+
+def test_passwords_are_set_from_stdin_and_stored_as_argon2id(single_stack: Stack) -> None:
+    tenant = single_stack.new_tenant("Passwords Ltd")
+    email = f"sam-{uuid.uuid4().hex[:6]}@passwords.example"
+    single_stack.server.cli(
+        "user", "create", "--company", str(tenant.company_id), "--email", email,
+        "--password-stdin", stdin="correct horse battery\n",
+    )  # fmt: skip
+    first = _password_hash(single_stack, email)
+    assert first is not None
+    assert first.startswith("$argon2id$")
+    assert "correct horse" not in first
+    assert passwords.matches(first, "correct horse battery")
+    assert not passwords.matches(first, "correct horse battery\n")
+    done = single_stack.server.cli("user", "set-password", "--email", email, stdin="another one!\n")
+    assert f"password set for {email}" in done.stdout
+    second = _password_hash(single_stack, email)
+    assert passwords.matches(second, "another one!")
+    assert not passwords.matches(second, "correct horse battery")
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [("", "standard input"), ("short\n", "at least 10 characters")],
+    ids=["none", "too-short"],
+)
+def test_a_refused_password_changes_nothing(single_stack: Stack, stdin: str, message: str) -> None:
+    tenant = single_stack.new_tenant("Refused Ltd")
+    before = _password_hash(single_stack, tenant.owner_email)
+    refused = single_stack.server.cli(
+        "user", "set-password", "--email", tenant.owner_email, stdin=stdin, check=False
+    )
+    assert refused.returncode != 0
+    assert message in refused.stderr
+    assert _password_hash(single_stack, tenant.owner_email) == before

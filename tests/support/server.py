@@ -99,12 +99,15 @@ class ServerProcess:
         """What the server printed."""
         return (self.workdir / f"server-{self.port}.log").read_text(errors="replace")
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run `jobshots ARGS` against the same database and storage."""
+    def cli(
+        self, *args: str, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run `jobshots ARGS` against the same database and storage, `stdin` as its input."""
         result = subprocess.run(
             [sys.executable, "-m", "jobshots", *args],
             env=self.env,
             cwd=self.workdir,
+            input=stdin if stdin is not None else "",
             capture_output=True,
             text=True,
             timeout=60,

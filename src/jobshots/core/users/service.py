@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, false, select
 
 from jobshots.core import audit, permissions
 from jobshots.core.errors import Conflict, Invalid, NotFound
+from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
+from jobshots.core.users import passwords
 from jobshots.db.models import ROLES, ApiKey, Company, User
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -39,6 +41,25 @@ def create(
     uow.session.flush()
     audit.record(uow, None, "user.created", "user", user.uuid, company_id=company.id)
     return user
+
+
+def set_password(uow: UnitOfWork, user: User, password: str) -> None:
+    """Give the user a new password (stored as an argon2id hash)."""
+    user.password_hash = passwords.hash_password(password)
+    audit.record(uow, None, "user.password_set", "user", user.uuid, company_id=user.company_id)
+
+
+def only_by_email(uow: UnitOfWork, email: str, company_ref: str | None = None) -> User:
+    """The one user with that address (in that company, when given); NotFound or Conflict."""
+    query = select(User).where(User.email == email.strip().lower())
+    if company_ref is not None:
+        query = query.join(Company).where(_company_is(company_ref))
+    found = list(uow.session.scalars(query.limit(2)))
+    if not found:
+        raise NotFound(f"no user {email}")
+    if len(found) > 1:
+        raise Conflict(f"{email} belongs to more than one company; name the company")
+    return found[0]
 
 
 def by_email(uow: UnitOfWork, company_id: int, email: str) -> User | None:
@@ -85,3 +106,10 @@ def principal_of(user: User, *, key: ApiKey | None = None, ip: str | None = None
         api_key_id=key.id if key else None,
         ip=ip,
     )
+
+
+def _company_is(company_ref: str) -> ColumnElement[bool]:
+    if company_ref.isdigit():
+        number = int(company_ref)
+        return Company.id == number if storable(number) else false()
+    return Company.uuid == parse_uuid(company_ref, "company")
