@@ -13,6 +13,7 @@ from jobshots.config import Settings, get_settings
 from jobshots.core.context import Context
 from jobshots.dialects.crm_photos import routes as crm_photos
 from jobshots.dialects.fulcrum import routes as fulcrum_photos
+from jobshots.dialects.maintenance import routes as maintenance_jobs
 from jobshots.dialects.presigned import routes as presigned_photos
 from jobshots.dialects.workphotos import routes as workphotos_jobs
 from jobshots.http import direct_upload, files, health
@@ -24,6 +25,7 @@ APIS: tuple[Api, ...] = (
     fulcrum_photos.API,
     presigned_photos.API,
     workphotos_jobs.API,
+    maintenance_jobs.API,
     web_pages.API,
     direct_upload.API,
 )

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     file_url_ttl_seconds: int = Field(default=3600, gt=0)
     upload_form_ttl_seconds: int = Field(default=900, gt=0)
+    csrf_token_ttl_seconds: int = Field(default=7200, gt=0)
     trust_proxy_headers: bool = False
     media_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
     recovery_grace_seconds: float = Field(default=600, ge=0)

@@ -31,6 +31,16 @@ class Forbidden(CoreError):
     code = "forbidden"
 
 
+class MissingPermission(Forbidden):
+    """The caller's role (or key) does not grant the permission this needs."""
+
+    code = "missing_permission"
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(f"missing permission {permission}")
+        self.permission = permission
+
+
 class AddonRequired(Forbidden):
     """The company has not enabled the add-on this needs."""
 

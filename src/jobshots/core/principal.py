@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from jobshots.core.errors import Forbidden
+from jobshots.core.errors import Forbidden, MissingPermission
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,17 @@ class Principal:
     role: str
     permissions: frozenset[str]
     api_key_id: int | None = None
+    login_id: int | None = None
     ip: str | None = None
+
+    @property
+    def credential(self) -> str:
+        """What the caller presented, as one string: what a CSRF token is bound to."""
+        if self.login_id is not None:
+            return f"login:{self.login_id}"
+        if self.api_key_id is not None:
+            return f"key:{self.api_key_id}"
+        return f"user:{self.user_id}"
 
     def require_workspace(self, workspace: str) -> None:
         """Raise Forbidden unless `workspace` is the caller's company's UUID (in any spelling)."""
@@ -30,6 +40,6 @@ class Principal:
             raise Forbidden("workspaceId is not the workspace of this key")
 
     def require(self, permission: str) -> None:
-        """Raise Forbidden unless the caller holds `permission`."""
+        """Raise MissingPermission unless the caller holds `permission`."""
         if permission not in self.permissions:
-            raise Forbidden(f"missing permission {permission}")
+            raise MissingPermission(permission)

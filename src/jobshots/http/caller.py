@@ -12,6 +12,7 @@ from starlette.requests import Request
 from jobshots.core.apikeys import service as apikeys
 from jobshots.core.context import Context
 from jobshots.core.errors import Unauthenticated
+from jobshots.core.logins import service as logins
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.http.auth import client_ip
@@ -71,6 +72,20 @@ def api_key(*readers: KeyReader) -> Authenticator:
         secret = next((key for read in readers if (key := read(request))), None)
         if secret is None:
             return None
+        return apikeys.authenticate(uow, secret, client_ip(request))
+
+    return authenticate
+
+
+def bearer(read: KeyReader) -> Authenticator:
+    """A Bearer credential that is an API key, or a token issued at sign-in."""
+
+    def authenticate(request: Request, uow: UnitOfWork) -> Principal | None:
+        secret = read(request)
+        if secret is None:
+            return None
+        if logins.looks_like_token(secret):
+            return logins.authenticate(uow, secret, client_ip(request))
         return apikeys.authenticate(uow, secret, client_ip(request))
 
     return authenticate

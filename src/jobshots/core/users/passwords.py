@@ -11,6 +11,8 @@ MIN_LENGTH = 10
 MAX_LENGTH = 1024
 # argon2-cffi's defaults are the RFC 9106 low-memory profile of argon2id.
 _hasher = PasswordHasher()
+# Checked against when there is no account, so that answers take the same time either way.
+DECOY_HASH = _hasher.hash("no account has this password")
 
 
 def hash_password(password: str) -> str:

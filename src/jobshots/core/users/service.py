@@ -95,8 +95,10 @@ def acting_as(user: User) -> Principal:
     return principal_of(user)
 
 
-def principal_of(user: User, *, key: ApiKey | None = None, ip: str | None = None) -> Principal:
-    """The caller a user is, through `key` when one was presented: the key narrows the role."""
+def principal_of(
+    user: User, *, key: ApiKey | None = None, ip: str | None = None, login_id: int | None = None
+) -> Principal:
+    """The caller a user is, through `key` or a login token: a key narrows the role."""
     return Principal(
         company_id=user.company_id,
         company_uuid=user.company.uuid,
@@ -104,6 +106,7 @@ def principal_of(user: User, *, key: ApiKey | None = None, ip: str | None = None
         role=user.role,
         permissions=permissions.effective(user.role, key.permissions if key else None),
         api_key_id=key.id if key else None,
+        login_id=login_id,
         ip=ip,
     )
 

@@ -1,6 +1,6 @@
 """Every model, imported so the metadata is complete."""
 
-from jobshots.db.models.companies import ADDONS, ROLES, ApiKey, Company, User
+from jobshots.db.models.companies import ADDONS, ROLES, ApiKey, Company, LoginToken, User
 from jobshots.db.models.jobs import (
     LINE_ITEM_KINDS,
     CaseNote,
@@ -56,6 +56,7 @@ __all__ = [
     "JobStatus",
     "JobType",
     "LineItem",
+    "LoginToken",
     "PaymentStatus",
     "Photo",
     "PropertyAddress",

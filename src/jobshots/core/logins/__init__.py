@@ -1,0 +1,1 @@
+"""Signing in with a password for a Bearer token, and signing out."""

@@ -1,0 +1,20 @@
+"""How the maintenance API reports errors: `{"success": false, "error": "<message>"}`."""
+
+from __future__ import annotations
+
+from starlette.responses import JSONResponse, Response
+
+from jobshots.core import errors
+from jobshots.http.errors import status_for
+
+NO_PERMISSION = "You do not have permission to perform this action"
+
+
+def render(exc: errors.CoreError) -> Response:
+    """The vendor's error body; a 403 for a permission names the permission missing."""
+    status = status_for(exc)
+    body: dict[str, object] = {"success": False, "error": exc.message}
+    if isinstance(exc, errors.MissingPermission):
+        body.update(error=NO_PERMISSION, permission=exc.permission)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)

@@ -1,0 +1,63 @@
+"""Routes of the maintenance API: sign-in, CSRF tokens, and (next) jobs and their files."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+
+from jobshots.core import csrf
+from jobshots.core.logins import service as logins
+from jobshots.dialects.maintenance import errors, wire
+from jobshots.http.apis import Api
+from jobshots.http.auth import authorization
+from jobshots.http.caller import Call, RequestUow, bearer, caller
+from jobshots.http.csrf import presented_token
+
+router = APIRouter(tags=["Property-maintenance jobs"])
+Caller = Annotated[Call, Depends(caller(bearer(authorization("Bearer"))))]
+
+
+def checked_write(call: Caller, token: Annotated[str | None, Depends(presented_token)]) -> Call:
+    """The caller of a write, once its CSRF token is shown to be the caller's own."""
+    csrf.verify(call.uow, call.principal, token)
+    return call
+
+
+Writer = Annotated[Call, Depends(checked_write)]
+
+
+class Credentials(BaseModel):
+    """`POST /api/auth/login`."""
+
+    model_config = ConfigDict(extra="ignore")
+    email: str | None = None
+    password: str | None = None
+
+
+@router.post("/api/auth/login", summary="Sign in for a Bearer token")
+def log_in(body: Credentials, uow: RequestUow) -> dict[str, Any]:
+    """A token valid for 90 days; signing in again revokes the account's previous one."""
+    return wire.login(logins.log_in(uow, body.email, body.password))
+
+
+@router.post("/api/auth/logout", summary="Revoke the login token")
+def log_out(call: Writer) -> dict[str, Any]:
+    """The token this request carries stops working."""
+    logins.log_out(call.uow, call.principal)
+    return wire.ok("Logged out")
+
+
+@router.get("/api/security/csrf-token", summary="Get a CSRF token for writes")
+def csrf_token(call: Caller) -> dict[str, Any]:
+    """A token bound to this caller, for the `csrf_token` field or `X-CSRF-Token` header."""
+    return wire.ok("CSRF token issued", {"token": csrf.issue(call.uow, call.principal)})
+
+
+API = Api(
+    "Property-maintenance jobs",
+    router,
+    ("/api/jobs/", "/api/auth/", "/api/security/"),
+    errors.render,
+)

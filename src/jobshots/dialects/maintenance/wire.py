@@ -1,0 +1,45 @@
+"""The maintenance API's JSON shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobshots.core.logins.service import Login
+from jobshots.core.times import iso_seconds
+
+# The vendor's account types, by Jobshots role.
+ACCOUNT_TYPES = {
+    "owner": "Staff",
+    "manager": "Staff",
+    "staff": "Staff",
+    "contractor": "Contractor",
+    "agent": "Agent",
+    "viewer": "Staff",
+}
+
+
+def ok(message: str, data: Any = None, **extra: Any) -> dict[str, Any]:
+    """The success envelope."""
+    body: dict[str, Any] = {"success": True, "message": message}
+    if data is not None:
+        body["data"] = data
+    body.update(extra)
+    return body
+
+
+def login(issued: Login) -> dict[str, Any]:
+    """A login's answer: the token at the top level, as the vendor writes it."""
+    return {
+        "success": True,
+        "message": "Login successful",
+        "token": issued.token,
+        "token_type": "Bearer",
+        "expires_at": iso_seconds(issued.expires_at),
+        "user": {
+            "uuid": str(issued.user.uuid),
+            "name": issued.user.display_name,
+            "email": issued.email,
+            "account_type": ACCOUNT_TYPES.get(issued.role, "Staff"),
+        },
+        "usage": "Send it as 'Authorization: Bearer <token>'; it lasts 90 days.",
+    }
