@@ -13,7 +13,14 @@ from jobshots.app import create_app
 from jobshots.core.context import Context
 
 # A route under each prefix that crashes: only this test's build of the app has them.
-CRASHING = ["/api/v1/crash", "/api/v2/crash", "/light/crash", "/job/crash", "/elsewhere/crash"]
+CRASHING = [
+    "/api/v1/crash",
+    "/api/v2/crash",
+    "/light/crash",
+    "/job/crash",
+    "/api/jobs/crash",
+    "/elsewhere/crash",
+]
 JOB = "7c7d3a5e-0000-4000-8000-000000000000"
 
 
@@ -57,6 +64,19 @@ CASES: dict[str, tuple[str, str, int, Any]] = {
     "workphotos-404": ("POST", "/job/nothing", 404, {"error": "not found"}),
     "workphotos-405": ("GET", "/job/list", 405, {"error": "method GET is not allowed here"}),
     "workphotos-500": ("POST", "/job/crash", 500, {"error": "internal server error"}),
+    "maintenance-404": ("GET", "/api/jobs/nothing", 404, {"success": False, "error": "not found"}),
+    "maintenance-405": (
+        "GET",
+        "/api/auth/login",
+        405,
+        {"success": False, "error": "method GET is not allowed here"},
+    ),
+    "maintenance-500": (
+        "GET",
+        "/api/jobs/crash",
+        500,
+        {"success": False, "error": "internal server error"},
+    ),
     "elsewhere-404": ("GET", "/nothing", 404, {"error": "not found"}),
     "elsewhere-500": ("GET", "/elsewhere/crash", 500, {"error": "internal server error"}),
 }
