@@ -8,9 +8,13 @@ JOBS_LIST = "api.jobs.manage.list"
 JOBS_MANAGE = "api.jobs.manage.manage"
 CASE_NOTES = "api.jobs.case_notes.manage"
 DOCUMENTS = "api.jobs.documents.manage"
+DOCUMENT_THUMBNAILS = "api.jobs.document_thumbnail.view"
+ATTACHMENTS = "api.system.attachment.view"
 RECALLS = "api.jobs.recall.manage"
 RECALL_COMPLETE = "api.jobs.mark_recall_completed.manage"
 AMENDMENTS = "api.jobs.amend_request.manage"
+# Ours: the vendor's pages use one key to propose and to decide; deciding is kept apart.
+AMENDMENT_APPROVAL = "api.jobs.amend_request.approve"
 AMENDABLE_FIELDS = "api.jobs.amendable_fields.manage"
 REMEDIALS = "api.jobs.remedials.manage"
 PINS = "api.jobs.toggle_pin.manage"
@@ -24,28 +28,38 @@ ALL = frozenset(
         JOBS_MANAGE,
         CASE_NOTES,
         DOCUMENTS,
+        DOCUMENT_THUMBNAILS,
+        ATTACHMENTS,
         RECALLS,
         RECALL_COMPLETE,
         AMENDMENTS,
+        AMENDMENT_APPROVAL,
         AMENDABLE_FIELDS,
         REMEDIALS,
         PINS,
         COMPANY_ADMIN,
     }
 )
+# The vendor's pages spell some keys two ways; both name the same permission.
+SPELLINGS = {"api.jobs.case-notes.manage": CASE_NOTES}
 
-_FIELD_WORKER = frozenset(
-    {PHOTOS_VIEW, PHOTOS_MANAGE, JOBS_LIST, AMENDMENTS, AMENDABLE_FIELDS, PINS}
-)
+_READ = frozenset({JOBS_LIST, PHOTOS_VIEW, DOCUMENT_THUMBNAILS, ATTACHMENTS})
+# Contractors and agents work on their own jobs only (the jobs rule narrows what they see).
+_FIELD_WORKER = _READ | {PHOTOS_MANAGE, DOCUMENTS, CASE_NOTES, AMENDMENTS, AMENDABLE_FIELDS, PINS}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": ALL,
     "manager": ALL - {COMPANY_ADMIN},
-    "staff": ALL - {COMPANY_ADMIN, RECALLS, RECALL_COMPLETE},
+    "staff": ALL - {COMPANY_ADMIN, AMENDMENT_APPROVAL},
     "contractor": _FIELD_WORKER,
-    "agent": _FIELD_WORKER | {CASE_NOTES, DOCUMENTS},
-    "viewer": frozenset({PHOTOS_VIEW, JOBS_LIST}),
+    "agent": _FIELD_WORKER,
+    "viewer": _READ,
 }
+
+
+def canonical(permission: str) -> str:
+    """The one spelling of a permission string."""
+    return SPELLINGS.get(permission, permission)
 
 
 def effective(role: str, key_permissions: list[str] | None) -> frozenset[str]:
@@ -53,4 +67,4 @@ def effective(role: str, key_permissions: list[str] | None) -> frozenset[str]:
     granted = ROLE_PERMISSIONS.get(role, frozenset())
     if key_permissions is None:
         return granted
-    return granted & frozenset(key_permissions)
+    return granted & frozenset(canonical(p) for p in key_permissions)

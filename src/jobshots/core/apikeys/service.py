@@ -39,6 +39,9 @@ def issue(
 ) -> IssuedKey:
     """Create a key for `user`; the returned secret is not stored anywhere."""
     networks = [str(_network(cidr)) for cidr in allowed_ips or []]
+    key_permissions = (
+        None if key_permissions is None else [permissions.canonical(p) for p in key_permissions]
+    )
     unknown = sorted(set(key_permissions or []) - permissions.ALL)
     if unknown:
         raise Invalid.field("permissions", f"unknown permission(s): {', '.join(unknown)}")
