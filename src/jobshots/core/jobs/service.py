@@ -53,15 +53,26 @@ def open_job(uow: UnitOfWork, principal: Principal, title: str, description: str
     return job
 
 
+def reach_of(principal: Principal) -> repository.Reach:
+    """The jobs a caller reaches: a contractor only those assigned to them, an agent only
+    those they are the agent of, everyone else all of the company's."""
+    return repository.Reach(
+        company_id=principal.company_id,
+        contractor_id=principal.user_id if principal.role == "contractor" else None,
+        agent_id=principal.user_id if principal.role == "agent" else None,
+    )
+
+
 def find(uow: UnitOfWork, principal: Principal, ref: JobRef) -> Job | None:
-    """The caller's live job by UUID or integer id; None for a missing or another company's."""
+    """The caller's live job by UUID or integer id; None for one out of the caller's reach."""
+    reach = reach_of(principal)
     if isinstance(ref, int):
-        return repository.by_id(uow.session, principal.company_id, ref) if storable(ref) else None
+        return repository.by_id(uow.session, reach, ref) if storable(ref) else None
     try:
         job_uuid = parse_uuid(ref, "job")
     except NotFound:
         return None
-    return repository.by_uuid(uow.session, principal.company_id, job_uuid)
+    return repository.by_uuid(uow.session, reach, job_uuid)
 
 
 def get(uow: UnitOfWork, principal: Principal, ref: JobRef) -> Job:
@@ -93,7 +104,7 @@ def page(
     """A page of the caller's jobs, newest first, each with its report link when asked."""
     principal.require(permissions.JOBS_LIST)
     window = paging.window()
-    items, total = repository.page(uow.session, principal.company_id, window.offset, window.limit)
+    items, total = repository.page(uow.session, reach_of(principal), window.offset, window.limit)
     if report_links:
         tokens.ensure_issued(uow, items)
     base = uow.settings.base_url
@@ -116,7 +127,7 @@ def nearest_to(
     ]
     within = sorted(p for p in placed if p[0] <= NEAR_ENOUGH_METRES)
     for _, address_id in within:
-        job = repository.latest_at_address(uow.session, principal.company_id, address_id)
+        job = repository.latest_at_address(uow.session, reach_of(principal), address_id)
         if job is not None:
             return job
     return None

@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from jobshots.core.jobs.repository import Reach
 from jobshots.db.models import STORED_STATES, Job, Photo, User
 
 # uploaded: oldest upload first. newest_taken: latest capture first (no capture time last),
@@ -39,21 +40,27 @@ class Criteria:
     processed: bool | None = None
 
 
-def shown(company_id: int, creator_id: int | None = None) -> ColumnElement[bool]:
+def shown(
+    company_id: int, creator_id: int | None = None, reach: Reach | None = None
+) -> ColumnElement[bool]:
     """The one rule for which photos a company sees.
 
     A photo is shown once its original is stored. Before that (a direct upload still on
     its way) only `creator_id`, the person uploading it, finds it, and only by its id.
+    A caller who reaches only some jobs sees only those jobs' photos.
     """
     stored: ColumnElement[bool] = Photo.state.in_(STORED_STATES)
     if creator_id is not None:
         stored = or_(stored, and_(Photo.state == "pending", Photo.created_by_id == creator_id))
-    return and_(Photo.company_id == company_id, stored)
+    rule = and_(Photo.company_id == company_id, stored)
+    if reach is not None and reach.restricted:
+        rule = and_(rule, Photo.job_id.in_(select(Job.id).where(*reach.live_jobs())))
+    return rule
 
 
 def find(
     session: Session,
-    company_id: int,
+    reach: Reach,
     creator_id: int,
     match: ColumnElement[bool],
     *,
@@ -61,7 +68,7 @@ def find(
     include_deleted: bool = False,
 ) -> Photo | None:
     """The shown photo that `match` names, optionally only within one job."""
-    where = [shown(company_id, creator_id), match]
+    where = [shown(reach.company_id, creator_id, reach), match]
     if job_id is not None:
         where.append(Photo.job_id == job_id)
     if not include_deleted:
@@ -94,19 +101,19 @@ def by_client_key(session: Session, company_id: int, client_key: str) -> Photo |
 
 
 def page(
-    session: Session, company_id: int, which: Criteria, order: Order, offset: int, limit: int
+    session: Session, reach: Reach, which: Criteria, order: Order, offset: int, limit: int
 ) -> tuple[list[Photo], int]:
-    """A page of the company's shown photos in `order`, and how many match in all."""
-    where = _matching(company_id, which)
+    """A page of the shown photos in `order`, and how many match in all."""
+    where = _matching(reach, which)
     query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
     return list(session.scalars(query)), _count(session, where)
 
 
 def stream(
-    session: Session, company_id: int, which: Criteria, order: Order, offset: int, limit: int
+    session: Session, reach: Reach, which: Criteria, order: Order, offset: int, limit: int
 ) -> tuple[Iterator[Photo], int]:
     """Like `page`, but read in batches as the caller iterates, never all held at once."""
-    where = _matching(company_id, which)
+    where = _matching(reach, which)
     query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
 
     # Of the job and the people, only what a photo's view shows: rows stay narrow.
@@ -128,8 +135,8 @@ def stream(
     return rows(), _count(session, where)
 
 
-def _matching(company_id: int, which: Criteria) -> list[ColumnElement[bool]]:
-    where = [shown(company_id)]
+def _matching(reach: Reach, which: Criteria) -> list[ColumnElement[bool]]:
+    where = [shown(reach.company_id, reach=reach)]
     if which.job_id is not None:
         where.append(Photo.job_id == which.job_id)
     if which.photo_type is not None:

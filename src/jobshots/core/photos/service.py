@@ -262,7 +262,7 @@ def page(
     if criteria is None:
         return window.page_of([], 0)
     items, total = repository.page(
-        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
     )
     return window.page_of([photo_view(uow, photo) for photo in items], total)
 
@@ -277,7 +277,7 @@ def stream(
     if criteria is None:
         return window.stream_of(iter([]), 0)
     rows, total = repository.stream(
-        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
     )
     return window.stream_of((photo_view(uow, photo) for photo in rows), total)
 
@@ -295,7 +295,7 @@ def page_of_job(
     criteria = _criteria(job.id, which)
     window = paging.window()
     items, total = repository.page(
-        uow.session, principal.company_id, criteria, which.order, window.offset, window.limit
+        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
     )
     return window.page_of([photo_view(uow, photo) for photo in items], total)
 
@@ -357,7 +357,7 @@ def _find(
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job_id = jobs.get(uow, principal, job).id if job is not None else None
     photo = repository.find(
-        uow.session, principal.company_id, principal.user_id, ref.match(),
+        uow.session, jobs.reach_of(principal), principal.user_id, ref.match(),
         job_id=job_id, include_deleted=include_deleted,
     )  # fmt: skip
     if photo is None:
