@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import secrets
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
@@ -39,6 +40,8 @@ class DemoResult:
     api_key: str | None
     job_uuid: str | None
     workspace: str | None = None
+    email: str | None = None
+    password: str | None = None
 
 
 def ensure_demo(ctx: Context) -> DemoResult:
@@ -55,6 +58,9 @@ def ensure_demo(ctx: Context) -> DemoResult:
             _sample_jobs(uow, ctx, owner)
             created = True
         key = _fresh_demo_key(uow, owner)
+        # A new password each run, printed like the key: the demo's sign-in.
+        password = secrets.token_urlsafe(12)
+        users.set_password(uow, owner, password)
         first_job = uow.session.scalars(
             select(Job).where(Job.company_id == owner.company_id).order_by(Job.id).limit(1)
         ).first()
@@ -64,6 +70,8 @@ def ensure_demo(ctx: Context) -> DemoResult:
             api_key=key,
             job_uuid=str(first_job.uuid) if first_job else None,
             workspace=str(owner.company.uuid),
+            email=owner.email,
+            password=password,
         )
 
 

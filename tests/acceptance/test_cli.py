@@ -83,6 +83,21 @@ def test_demo_is_created_once_and_prints_a_fresh_working_key(tmp_path: Path) -> 
         assert photos.json()["data"]["pagination"]["total"] >= 1
         # The previous run's demo key is revoked so keys do not pile up.
         assert httpx.get(job_url, headers={"Authorization": f"Bearer {key1}"}).status_code == 401
+        # The printed sign-in works, and only this run's password does.
+        email, password1 = _printed_sign_in(first)
+        _, password2 = _printed_sign_in(second)
+        login = f"{stack.url}/api/auth/login"
+        signed_in = httpx.post(login, json={"email": email, "password": password2})
+        assert signed_in.status_code == 200, signed_in.text
+        assert len(signed_in.json()["token"]) == 64
+        stale = httpx.post(login, json={"email": email, "password": password1})
+        assert stale.status_code == 401
+
+
+def _printed_sign_in(output: str) -> tuple[str, str]:
+    line = next(line for line in output.splitlines() if "Sign in:" in line)
+    email, _, password = line.split("Sign in:")[1].split("(")[0].strip().partition(" / ")
+    return email, password
 
 
 def test_demo_leaves_a_database_with_other_companies_alone(single_stack: Stack) -> None:
