@@ -8,7 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
 from jobshots.core import csrf
+from jobshots.core.errors import Invalid
+from jobshots.core.jobs import pins
 from jobshots.core.logins import service as logins
+from jobshots.core.photos import service as photos
 from jobshots.dialects.maintenance import errors, wire
 from jobshots.http.apis import Api
 from jobshots.http.auth import authorization
@@ -47,6 +50,33 @@ def log_out(call: Writer) -> dict[str, Any]:
     """The token this request carries stops working."""
     logins.log_out(call.uow, call.principal)
     return wire.ok("Logged out")
+
+
+class PinBody(BaseModel):
+    """`POST /api/jobs/toggle-pin`."""
+
+    model_config = ConfigDict(extra="ignore")
+    job_uuid: str | None = None
+
+
+@router.post("/api/jobs/toggle-pin", summary="Pin or unpin a job on your dashboard")
+def toggle_pin(body: PinBody, call: Writer) -> dict[str, Any]:
+    """Pins are per user: pinning a pinned job unpins it."""
+    pinned = pins.toggle(call.uow, call.principal, _required(body.job_uuid, "job_uuid"))
+    return wire.pin(pinned)
+
+
+@router.get("/api/jobs/video-variants", summary="A video's playback variants")
+def video_variants(call: Caller, uuid: str | None = None) -> dict[str, Any]:
+    """The 720p and 360p renditions of a video; none while only its original exists."""
+    ref = photos.PhotoRef(uuid=_required(uuid, "uuid"))
+    return wire.video_variants(photos.get(call.uow, call.principal, ref))
+
+
+def _required(value: str | None, name: str) -> str:
+    if value is None or not value.strip():
+        raise Invalid.field(name, "is required")
+    return value
 
 
 @router.get("/api/security/csrf-token", summary="Get a CSRF token for writes")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from jobshots.core.logins.service import Login
+from jobshots.core.photos.views import PhotoView
 from jobshots.core.times import iso_seconds
 
+# A video's playback variants, by rendition kind: the label the vendor's players show.
+VIDEO_VARIANTS = {"video_720p": "720p", "video_360p": "360p"}
 # The vendor's account types, by Jobshots role.
 ACCOUNT_TYPES = {
     "owner": "Staff",
@@ -43,3 +46,26 @@ def login(issued: Login) -> dict[str, Any]:
         },
         "usage": "Send it as 'Authorization: Bearer <token>'; it lasts 90 days.",
     }
+
+
+def pin(pinned: bool) -> dict[str, Any]:
+    """A pin toggled: the state at the top level, as the vendor writes it."""
+    message = "Job pinned to your dashboard" if pinned else "Job unpinned from your dashboard"
+    return ok(message, is_pinned=pinned)
+
+
+def video_variants(item: PhotoView) -> dict[str, Any]:
+    """A video's made variants, largest first; an empty list while only the original exists."""
+    variants = [
+        {
+            "label": label,
+            "width": made.width,
+            "height": made.height,
+            "mime_type": made.mime_type,
+            "size": made.file_size,
+            "url": made.url,
+        }
+        for kind, label in VIDEO_VARIANTS.items()
+        if (made := item.renditions.get(kind)) is not None
+    ]
+    return ok("Video variants", {"uuid": str(item.uuid), "variants": variants})
