@@ -41,6 +41,12 @@ class MissingPermission(Forbidden):
         self.permission = permission
 
 
+class WrongWorkspace(Forbidden):
+    """The caller named a workspace (company) that is not its own."""
+
+    code = "wrong_workspace"
+
+
 class AddonRequired(Forbidden):
     """The company has not enabled the add-on this needs."""
 

@@ -39,6 +39,12 @@ class StreamedPage(Placing, Generic[T]):
 
     items: Iterator[T]
 
+    def held(self) -> Page[T]:
+        """The page with every item read: for pages small enough to hold."""
+        return Page(
+            page=self.page, per_page=self.per_page, total=self.total, items=list(self.items)
+        )
+
 
 @dataclass(frozen=True)
 class Window:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from jobshots.core.errors import Forbidden, MissingPermission
+from jobshots.core.errors import MissingPermission, WrongWorkspace
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Principal:
         return f"user:{self.user_id}"
 
     def require_workspace(self, workspace: str) -> None:
-        """Raise Forbidden unless `workspace` is the caller's company's UUID (in any spelling)."""
+        """Raise WrongWorkspace unless `workspace` is the caller's company's UUID (any spelling)."""
         try:
             mine = uuid.UUID(workspace.strip()) == self.company_uuid
         except ValueError:
             mine = False
         if not mine:
-            raise Forbidden("workspaceId is not the workspace of this key")
+            raise WrongWorkspace("the workspace named is not the caller's company")
 
     def require(self, permission: str) -> None:
         """Raise MissingPermission unless the caller holds `permission`."""

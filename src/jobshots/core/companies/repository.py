@@ -1,13 +1,26 @@
-"""Queries about what a company uses: uploads this month, bytes kept."""
+"""Queries about companies: which one an operator names, and what it uses."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
-from jobshots.db.models import Document, Photo
+from jobshots.core.ids import storable
+from jobshots.db.models import Company, Document, Photo
+
+
+def named_by(company_ref: str) -> ColumnElement[bool]:
+    """The company an operator names by integer id or UUID (nothing, for anything else)."""
+    if company_ref.isdigit():
+        number = int(company_ref)
+        return Company.id == number if storable(number) else false()
+    try:
+        return Company.uuid == uuid.UUID(company_ref)
+    except ValueError:
+        return false()
 
 
 def uploads_since(session: Session, company_id: int, since: datetime) -> int:

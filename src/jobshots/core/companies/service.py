@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from jobshots.core import audit
 from jobshots.core.apikeys import service as apikeys
-from jobshots.core.companies import defaults
+from jobshots.core.companies import defaults, repository
 from jobshots.core.errors import Invalid, NotFound
-from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
 from jobshots.db.models import (
@@ -54,13 +53,9 @@ def create(uow: UnitOfWork, name: str, owner_email: str, owner_name: str = "") -
 
 def get(uow: UnitOfWork, company_ref: str) -> Company:
     """A company by integer id or UUID."""
-    if company_ref.isdigit():
-        if not storable(int(company_ref)):
-            raise NotFound("no such company")
-        query = select(Company).where(Company.id == int(company_ref))
-    else:
-        query = select(Company).where(Company.uuid == parse_uuid(company_ref, "company"))
-    company = uow.session.scalars(query).one_or_none()
+    company = uow.session.scalars(
+        select(Company).where(repository.named_by(company_ref))
+    ).one_or_none()
     if company is None:
         raise NotFound("no such company")
     return company

@@ -100,19 +100,11 @@ def by_client_key(session: Session, company_id: int, client_key: str) -> Photo |
     return session.scalars(query).one_or_none()
 
 
-def page(
-    session: Session, reach: Reach, which: Criteria, order: Order, offset: int, limit: int
-) -> tuple[list[Photo], int]:
-    """A page of the shown photos in `order`, and how many match in all."""
-    where = _matching(reach, which)
-    query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
-    return list(session.scalars(query)), _count(session, where)
-
-
 def stream(
     session: Session, reach: Reach, which: Criteria, order: Order, offset: int, limit: int
 ) -> tuple[Iterator[Photo], int]:
-    """Like `page`, but read in batches as the caller iterates, never all held at once."""
+    """A page of the shown photos in `order`, read in batches as the caller iterates, never
+    all held at once; and how many match in all."""
     where = _matching(reach, which)
     query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
 

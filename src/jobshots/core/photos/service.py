@@ -15,7 +15,7 @@ from jobshots.core.companies import policy
 from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import service as jobs
-from jobshots.core.pagination import Page, PageRequest, StreamedPage
+from jobshots.core.pagination import Page, PageRequest, StreamedPage, Window
 from jobshots.core.photos import changes, client_exif, files, processing, repository
 from jobshots.core.photos.changes import PhotoChanges
 from jobshots.core.photos.views import LINK_COLUMNS, PhotoView, UploadTarget, photo_view
@@ -156,7 +156,7 @@ def receive_with_key(
         raise Invalid("photo is invalid", errors)
     assert incoming is not None
     assert details.client_key is not None
-    existing = _retried(uow, company, details.client_key, "client_key")
+    existing = _retried(uow, company, details.client_key)
     if existing is not None:
         return Received(photo_view(uow, _same_upload(existing, incoming)), created=False)
     job = _job_or_invalid(uow, principal, job_ref)
@@ -178,7 +178,7 @@ def start_direct_upload(uow: UnitOfWork, principal: Principal, new: NewDirectUpl
     """Record a photo and hand back a form for its bytes; the same offline id gives it again."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     if new.offline_id:
-        existing = _retried(uow, company, new.offline_id, "offline_id")
+        existing = _retried(uow, company, new.offline_id)
         if existing is not None:
             form = _form_if_pending(uow, company, existing)
             return Received(photo_view(uow, existing), created=False, upload=form)
@@ -256,15 +256,7 @@ def page(
     uow: UnitOfWork, principal: Principal, which: PhotoFilter, paging: PageRequest
 ) -> Page[PhotoView]:
     """A page of the company's photos; a job that is not the caller's simply matches none."""
-    photo_company(uow, principal, permissions.PHOTOS_VIEW)
-    window = paging.window()
-    criteria = _company_criteria(uow, principal, which)
-    if criteria is None:
-        return window.page_of([], 0)
-    items, total = repository.page(
-        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
-    )
-    return window.page_of([photo_view(uow, photo) for photo in items], total)
+    return stream(uow, principal, which, paging).held()
 
 
 def stream(
@@ -273,13 +265,7 @@ def stream(
     """Like `page`, but each photo is read as it is rendered: for pages of thousands."""
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     window = paging.window()
-    criteria = _company_criteria(uow, principal, which)
-    if criteria is None:
-        return window.stream_of(iter([]), 0)
-    rows, total = repository.stream(
-        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
-    )
-    return window.stream_of((photo_view(uow, photo) for photo in rows), total)
+    return _listed(uow, principal, _company_criteria(uow, principal, which), which, window)
 
 
 def page_of_job(
@@ -293,11 +279,7 @@ def page_of_job(
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_ref)
     criteria = _criteria(job.id, which)
-    window = paging.window()
-    items, total = repository.page(
-        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
-    )
-    return window.page_of([photo_view(uow, photo) for photo in items], total)
+    return _listed(uow, principal, criteria, which, paging.window()).held()
 
 
 def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:
@@ -363,6 +345,22 @@ def _find(
     if photo is None:
         raise NotFound("photo not found")
     return photo
+
+
+def _listed(
+    uow: UnitOfWork,
+    principal: Principal,
+    criteria: repository.Criteria | None,
+    which: PhotoFilter,
+    window: Window,
+) -> StreamedPage[PhotoView]:
+    """The one list query, every list's: nothing when the criteria name nothing."""
+    if criteria is None:
+        return window.stream_of(iter([]), 0)
+    rows, total = repository.stream(
+        uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
+    )
+    return window.stream_of((photo_view(uow, photo) for photo in rows), total)
 
 
 def _company_criteria(
@@ -458,11 +456,11 @@ def _check_key(key: str | None) -> dict[str, list[str]]:
     return {}
 
 
-def _retried(uow: UnitOfWork, company: Company, client_key: str, field: str) -> Photo | None:
+def _retried(uow: UnitOfWork, company: Company, client_key: str) -> Photo | None:
     """The photo an earlier try made with this key; a deleted one is never handed back as live."""
     existing = repository.by_client_key(uow.session, company.id, client_key)
     if existing is not None and existing.deleted_at is not None:
-        raise Invalid.field(field, "belongs to a photo that was deleted")
+        raise Invalid.field("client_key", "belongs to a photo that was deleted")
     return existing
 
 

@@ -47,7 +47,6 @@ class PhotoView:
 
     id: int
     uuid: UUID
-    public_key: str
     client_key: str | None
     job_id: int | None
     job_uuid: UUID | None
@@ -81,6 +80,11 @@ class PhotoView:
     renditions: dict[str, RenditionView]
 
     @property
+    def public_key(self) -> str:
+        """The id callers use: their own key when they chose one, else the UUID."""
+        return self.client_key or str(self.uuid)
+
+    @property
     def uploaded(self) -> bool:
         """The bytes have been received."""
         return self.state != "pending"
@@ -106,7 +110,6 @@ def photo_view(uow: UnitOfWork, photo: Photo) -> PhotoView:
     return PhotoView(
         id=photo.id,
         uuid=photo.uuid,
-        public_key=photo.public_key,
         client_key=photo.client_key,
         job_id=photo.job_id,
         job_uuid=photo.job.uuid if photo.job else None,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, false, select
+from sqlalchemy import select
 
 from jobshots.core import audit, permissions
+from jobshots.core.companies import repository as companies_repository
 from jobshots.core.errors import Conflict, Invalid, NotFound
-from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import passwords
@@ -53,7 +53,7 @@ def only_by_email(uow: UnitOfWork, email: str, company_ref: str | None = None) -
     """The one user with that address (in that company, when given); NotFound or Conflict."""
     query = select(User).where(User.email == email.strip().lower())
     if company_ref is not None:
-        query = query.join(Company).where(_company_is(company_ref))
+        query = query.join(Company).where(companies_repository.named_by(company_ref))
     found = list(uow.session.scalars(query.limit(2)))
     if not found:
         raise NotFound(f"no user {email}")
@@ -109,10 +109,3 @@ def principal_of(
         login_id=login_id,
         ip=ip,
     )
-
-
-def _company_is(company_ref: str) -> ColumnElement[bool]:
-    if company_ref.isdigit():
-        number = int(company_ref)
-        return Company.id == number if storable(number) else false()
-    return Company.uuid == parse_uuid(company_ref, "company")

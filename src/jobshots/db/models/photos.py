@@ -85,11 +85,6 @@ class Photo(Entity, Timestamped):
         back_populates="photo", cascade="all, delete-orphan", lazy="selectin"
     )
 
-    @property
-    def public_key(self) -> str:
-        """The id callers use: their own key when they chose one, else the UUID."""
-        return self.client_key or str(self.uuid)
-
     def rendition(self, kind: str) -> Rendition | None:
         """The rendition of that kind, if made."""
         return next((r for r in self.renditions if r.kind == kind), None)

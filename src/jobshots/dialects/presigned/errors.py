@@ -8,7 +8,11 @@ from jobshots.core import errors
 from jobshots.http.errors import MalformedBody, MethodNotAllowed, status_for
 
 # Core field names as this API's clients know them.
-FIELD_NAMES = {"inspection_line_item": "job_inspection_line_item", "body": "non_field_errors"}
+FIELD_NAMES = {
+    "inspection_line_item": "job_inspection_line_item",
+    "client_key": "offline_id",
+    "body": "non_field_errors",
+}
 
 
 class InvalidPage(errors.NotFound):

@@ -20,6 +20,8 @@ def render(exc: errors.CoreError) -> Response:
 
 
 def _sentence(exc: errors.CoreError) -> str:
+    if isinstance(exc, errors.WrongWorkspace):
+        return "workspaceId is not the workspace of this authKey"
     if isinstance(exc, errors.Invalid) and exc.fields.keys() & FIELD_NAMES.keys():
         return "; ".join(
             f"{FIELD_NAMES.get(name, name)} {problem}"
