@@ -7,10 +7,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from jobshots.core.users import passwords
-from jobshots.db.engine import normalise_url
 from jobshots.db.models import User
 from tests.support.stack import Stack, running_stack
 
@@ -143,13 +142,8 @@ def test_reprocess_needs_exactly_one_scope(single_stack: Stack) -> None:
 
 
 def _password_hash(stack: Stack, email: str) -> str | None:
-    engine = create_engine(normalise_url(stack.server.database_url))
-    try:
-        with engine.connect() as conn:
-            found = conn.scalar(select(User.password_hash).where(User.email == email))
-            return str(found) if found is not None else None
-    finally:
-        engine.dispose()
+    found = stack.scalars(select(User.password_hash).where(User.email == email))
+    return str(found[0]) if found and found[0] is not None else None
 
 
 def test_passwords_are_set_from_stdin_and_stored_as_argon2id(single_stack: Stack) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from jobshots.db.models import Job, User
 from tests.support import images
-from tests.support.stack import Stack, Tenant
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.acceptance
 
@@ -15,18 +15,6 @@ pytestmark = pytest.mark.acceptance
 def _assign(stack: Stack, job_id: int, column: str, email: str) -> None:
     person = select(User.id).where(User.email == email).scalar_subquery()
     stack.execute(update(Job).where(Job.id == job_id).values({column: person}))
-
-
-def _upload(stack: Stack, tenant: Tenant, job: str) -> str:
-    with stack.client() as client:
-        made = client.post(
-            f"/api/v1/jobs/{job}/photos",
-            headers=tenant.auth,
-            data={"photo_type": "before"},
-            files={"photos": ("site.jpg", images.jpeg(), "image/jpeg")},
-        )
-    assert made.status_code == 200, made.text
-    return str(made.json()["data"]["photos"][0]["uuid"])
 
 
 @pytest.mark.parametrize(
@@ -40,7 +28,8 @@ def test_a_field_worker_reaches_only_their_own_jobs(
     mine_id, mine = single_stack.new_job_ids(owner, "Assigned to them")
     theirs_id, theirs = single_stack.new_job_ids(owner, "Someone else's")
     _assign(single_stack, mine_id, column, worker.owner_email)
-    my_photo, other_photo = _upload(single_stack, owner, mine), _upload(single_stack, owner, theirs)
+    my_photo = single_stack.upload(owner, mine, "site.jpg", images.jpeg())
+    other_photo = single_stack.upload(owner, theirs, "site.jpg", images.jpeg())
     with single_stack.client() as client:
         signed = {"authKey": worker.api_key, "workspaceId": worker.company_uuid}
         listed = client.post("/job/list", json=signed).json()

@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import select, update
 
-from jobshots.db.engine import normalise_url
 from jobshots.db.models import LoginToken
 from tests.support.stack import Stack, Tenant, running_stack
 
@@ -40,12 +39,7 @@ def _csrf(client: httpx.Client, token: str) -> str:
 
 
 def _token_hashes(stack: Stack) -> list[str]:
-    engine = create_engine(normalise_url(stack.server.database_url))
-    try:
-        with engine.connect() as conn:
-            return [str(h) for h in conn.scalars(select(LoginToken.token_hash))]
-    finally:
-        engine.dispose()
+    return [str(h) for h in stack.scalars(select(LoginToken.token_hash))]
 
 
 def test_sign_in_gives_a_90_day_bearer_token_stored_only_as_a_hash(single_stack: Stack) -> None:

@@ -21,18 +21,6 @@ def _headers(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
     return {**bearer, "X-CSRF-Token": token}
 
 
-def _crm_upload(stack: Stack, tenant: Tenant, job: str, name: str, data: bytes, ct: str) -> str:
-    with stack.client() as client:
-        made = client.post(
-            f"/api/v1/jobs/{job}/photos",
-            headers=tenant.auth,
-            data={"photo_type": "during"},
-            files={"photos": (name, data, ct)},
-        )
-    assert made.status_code == 200, made.text
-    return str(made.json()["data"]["photos"][0]["uuid"])
-
-
 def test_toggling_a_pin_pins_then_unpins_for_that_user_only(single_stack: Stack) -> None:
     owner = single_stack.new_tenant("Pins Ltd")
     colleague = single_stack.new_colleague(owner)
@@ -95,8 +83,8 @@ def test_video_variants_list_the_made_renditions(single_stack: Stack, tmp_path: 
     owner = single_stack.new_tenant("Video Ltd")
     job = single_stack.new_job(owner)
     clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=1)
-    video = _crm_upload(single_stack, owner, job, "clip.mp4", clip.read_bytes(), "video/mp4")
-    still = _crm_upload(single_stack, owner, job, "still.jpg", images.jpeg(), "image/jpeg")
+    video = single_stack.upload(owner, job, "clip.mp4", clip.read_bytes(), "video/mp4")
+    still = single_stack.upload(owner, job, "still.jpg", images.jpeg())
     single_stack.settle(120)
     bearer = {"Authorization": f"Bearer {owner.api_key}"}
     with single_stack.client() as client:

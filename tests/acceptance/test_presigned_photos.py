@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from jobshots.db.models import Job, PropertyAddress
 from tests.support import images, media
@@ -40,6 +40,23 @@ def post_form(
 
 def finalize(client: httpx.Client, tenant: Tenant, photo_id: int) -> httpx.Response:
     return client.put(f"/light/photos/{photo_id}/uploaded/", headers=auth(tenant))
+
+
+def _place_job(stack: Stack, tenant: Tenant, job_id: int, **address: Any) -> None:
+    """Give the company an address (its first) and put the job there."""
+    now = datetime.now(UTC)
+    stack.execute(
+        insert(PropertyAddress).values(
+            company_id=tenant.company_id, uuid=uuid.uuid4(), created_at=now, updated_at=now,
+            **address,
+        )
+    )  # fmt: skip
+    first = (
+        select(func.min(PropertyAddress.id))
+        .where(PropertyAddress.company_id == tenant.company_id)
+        .scalar_subquery()
+    )
+    stack.execute(update(Job).where(Job.id == job_id).values(address_id=first))
 
 
 def decoded_policy(form: dict[str, Any]) -> dict[str, Any]:
@@ -215,20 +232,10 @@ def test_limits_on_name_and_related_items(stack: Stack, tenant: Tenant) -> None:
 def test_exif_timestamp_and_location(stack: Stack) -> None:
     tenant = stack.new_tenant("Geo Ltd")
     job_id, _ = stack.new_job_ids(tenant, "Damp survey")
-    now = datetime.now(UTC)
-    stack.execute(
-        insert(PropertyAddress).values(
-            company_id=tenant.company_id, line1="9 Mill Lane", uuid=uuid.uuid4(),
-            latitude=Decimal("51.501000"), longitude=Decimal("-0.142000"),
-            created_at=now, updated_at=now,
-        )
+    _place_job(
+        stack, tenant, job_id, line1="9 Mill Lane",
+        latitude=Decimal("51.501000"), longitude=Decimal("-0.142000"),
     )  # fmt: skip
-    address = (
-        select(PropertyAddress.id)
-        .where(PropertyAddress.company_id == tenant.company_id)
-        .scalar_subquery()
-    )
-    stack.execute(update(Job).where(Job.id == job_id).values(address_id=address))
     with stack.client() as client:
         where = {"latitude": 51.5012, "longitude": -0.1421}
         near = create(
@@ -434,19 +441,7 @@ def test_jobs_list_and_detail_give_the_ids_photos_take(stack: Stack) -> None:
     tenant = stack.new_tenant("Jobs Ltd")
     first_id, _ = stack.new_job_ids(tenant, "Gutter clean")
     second_id, _ = stack.new_job_ids(tenant, "Boiler service")
-    now = datetime.now(UTC)
-    stack.execute(
-        insert(PropertyAddress).values(
-            company_id=tenant.company_id, line1="14 Elm Road", city="Leeds", postcode="LS1 4AB",
-            uuid=uuid.uuid4(), created_at=now, updated_at=now,
-        )
-    )  # fmt: skip
-    address = (
-        select(PropertyAddress.id)
-        .where(PropertyAddress.company_id == tenant.company_id)
-        .scalar_subquery()
-    )
-    stack.execute(update(Job).where(Job.id == second_id).values(address_id=address))
+    _place_job(stack, tenant, second_id, line1="14 Elm Road", city="Leeds", postcode="LS1 4AB")
     other = stack.new_tenant("Elsewhere Ltd")
     their_id, _ = stack.new_job_ids(other, "Not yours")
     with stack.client() as client:

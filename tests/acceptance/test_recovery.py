@@ -29,16 +29,7 @@ VIDEO_KINDS = {"thumbnail": 1, "large": 1, "video_720p": 1, "video_360p": 1}
 def _upload_video(stack: Stack, tenant: Tenant, tmp_path: Path) -> str:
     # Long enough that transcoding is still running when the worker is killed.
     clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=6)
-    job = stack.new_job(tenant)
-    with stack.client() as client:
-        response = client.post(
-            f"/api/v1/jobs/{job}/photos",
-            headers=tenant.auth,
-            data={"photo_type": "during"},
-            files={"photos": ("clip.mp4", clip.read_bytes(), "video/mp4")},
-        )
-    assert response.status_code == 200, response.text
-    return str(response.json()["data"]["photos"][0]["uuid"])
+    return stack.upload(tenant, stack.new_job(tenant), "clip.mp4", clip.read_bytes(), "video/mp4")
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float) -> bool:

@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from jobshots.app import create_app
+from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
+from jobshots.core.jobs import service as jobs
+from jobshots.core.users import service as users
 
 # A route under each prefix that crashes: only this test's build of the app has them.
 CRASHING = [
@@ -105,15 +108,35 @@ def test_workphotos_failures_are_readable_from_any_origin(client: TestClient, pa
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-def test_parameter_errors_use_each_apis_body_and_status(client: TestClient) -> None:
-    crm = client.get(f"/api/v1/jobs/{JOB}/photos", params={"page": "x"})
-    fulcrum = client.get("/api/v2/photos", params={"page": "x"})
-    presigned = client.get("/light/photos/", params={"page": "x"})
+def test_parameter_errors_use_each_apis_body_and_status(client: TestClient, ctx: Context) -> None:
     # The caller is checked first on every API, so an anonymous request is refused first.
-    assert crm.status_code == fulcrum.status_code == presigned.status_code == 401
-    assert crm.json()["success"] is False
-    assert set(fulcrum.json()) == {"error"}
-    assert set(presigned.json()) == {"detail"}
+    anonymous = [
+        client.get(f"/api/v1/jobs/{JOB}/photos", params={"page": "x"}),
+        client.get("/api/v2/photos", params={"page": "x"}),
+        client.get("/light/photos/", params={"job": "x"}),
+    ]
+    assert [r.status_code for r in anonymous] == [401, 401, 401]
+    assert anonymous[0].json()["success"] is False
+    assert set(anonymous[1].json()) == {"error"}
+    assert set(anonymous[2].json()) == {"detail"}
+    with ctx.uow() as uow:
+        made = companies.create(uow, "Params Ltd", "owner@params.example")
+        job = jobs.create(uow, users.acting_as(made.owner), "Gutters")
+    key = made.api_key
+    crm = client.get(
+        f"/api/v1/jobs/{job.uuid}/photos",
+        params={"page": "x"},
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert crm.status_code == 400
+    assert (crm.json()["success"], crm.json()["code"], list(crm.json()["fields"])) == (
+        False, "invalid", ["page"],
+    )  # fmt: skip
+    fulcrum = client.get("/api/v2/photos", params={"page": "x"}, headers={"X-ApiToken": key})
+    assert fulcrum.status_code == 422
+    assert list(fulcrum.json()["photo"]["errors"]) == ["page"]
+    presigned = client.get("/light/photos/", params={"job": "x"}, headers={"X-API-KEY": key})
+    assert (presigned.status_code, list(presigned.json())) == (400, ["job"])
 
 
 def test_web_pages_fail_as_pages_and_direct_uploads_as_s3_xml(client: TestClient) -> None:

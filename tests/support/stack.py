@@ -101,14 +101,33 @@ class Stack:
         assert self.s3 is not None
         self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
 
-    def photo_rows(self) -> int:
-        """Photo rows in the database, of any company."""
+    def scalars(self, query: Any) -> list[Any]:
+        """Read one column straight from the server's database (test checks only)."""
         engine = create_engine(normalise_url(self.server.database_url))
         try:
             with engine.connect() as conn:
-                return int(conn.scalar(select(func.count()).select_from(Photo)) or 0)
+                return list(conn.scalars(query))
         finally:
             engine.dispose()
+
+    def upload(
+        self, tenant: Tenant, job: str, name: str, data: bytes, content_type: str = "image/jpeg"
+    ) -> str:
+        """One file uploaded to a job through the CRM API; the photo's UUID."""
+        with self.client() as client:
+            made = client.post(
+                f"/api/v1/jobs/{job}/photos",
+                headers=tenant.auth,
+                data={"photo_type": "during"},
+                files={"photos": (name, data, content_type)},
+            )
+        assert made.status_code == 200, made.text
+        return str(made.json()["data"]["photos"][0]["uuid"])
+
+    def photo_rows(self) -> int:
+        """Photo rows in the database, of any company."""
+        [count] = self.scalars(select(func.count()).select_from(Photo))
+        return int(count)
 
     def photo_state(self, photo_uuid: str) -> tuple[str, dict[str, int]]:
         """A photo's state and how many renditions of each kind it has."""
@@ -129,14 +148,8 @@ class Stack:
 
     def processed_at(self, photo_uuid: str) -> object:
         """When the photo was last processed."""
-        engine = create_engine(normalise_url(self.server.database_url))
-        try:
-            with engine.connect() as conn:
-                return conn.scalar(
-                    select(Photo.processed_at).where(Photo.uuid == uuid.UUID(photo_uuid))
-                )
-        finally:
-            engine.dispose()
+        query = select(Photo.processed_at).where(Photo.uuid == uuid.UUID(photo_uuid))
+        return next(iter(self.scalars(query)), None)
 
     def settle(self, seconds: float = 60) -> None:
         """Wait until the workers have processed every photo they were given."""
