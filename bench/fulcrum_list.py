@@ -18,11 +18,8 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert, select
 
-from bench.uploads import _env, _free_port, _rss_kb, _start
-from jobshots.composition import build_context
-from jobshots.config import Settings
+from bench.uploads import _env, _free_port, _migrated_context, _rss_kb, _start
 from jobshots.core.companies import service as companies
-from jobshots.db.migrate import upgrade
 from jobshots.db.models import Photo, Rendition
 from jobshots.db.types import utcnow
 
@@ -31,15 +28,7 @@ LARGE, SMALL = 20_000, 100
 
 def _fill(env: dict[str, str], count: int) -> str:
     """A company with `count` processed photos; its API key."""
-    settings = Settings(
-        dev=False,
-        secret_key=env["JOBSHOTS_SECRET_KEY"],
-        encryption_key=env["JOBSHOTS_ENCRYPTION_KEY"],
-        database_url=env["JOBSHOTS_DATABASE_URL"],
-        storage_url=env["JOBSHOTS_STORAGE_URL"],
-    )
-    upgrade(settings.database_url)
-    ctx = build_context(settings)
+    ctx = _migrated_context(env)
     with ctx.uow() as uow:
         made = companies.create(uow, "Bench Ltd", "bench@example.com")
         company, owner = made.company, made.owner

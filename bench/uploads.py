@@ -25,6 +25,7 @@ from PIL import Image
 from jobshots.composition import build_context
 from jobshots.config import Settings
 from jobshots.core.companies import service as companies
+from jobshots.core.context import Context
 from jobshots.core.jobs import service as jobs
 from jobshots.core.users import service as users
 from jobshots.db.migrate import upgrade
@@ -60,8 +61,8 @@ def _env(workdir: Path, port: int) -> dict[str, str]:
     }
 
 
-def _prepare(env: dict[str, str]) -> tuple[str, str]:
-    """A company, its key, and a job, made through the core before the server starts."""
+def _migrated_context(env: dict[str, str]) -> Context:
+    """The bench server's database, migrated, and a context over it with the same settings."""
     settings = Settings(
         dev=False,
         secret_key=env["JOBSHOTS_SECRET_KEY"],
@@ -70,7 +71,12 @@ def _prepare(env: dict[str, str]) -> tuple[str, str]:
         storage_url=env["JOBSHOTS_STORAGE_URL"],
     )
     upgrade(settings.database_url)
-    ctx = build_context(settings)
+    return build_context(settings)
+
+
+def _prepare(env: dict[str, str]) -> tuple[str, str]:
+    """A company, its key, and a job, made through the core before the server starts."""
+    ctx = _migrated_context(env)
     with ctx.uow() as uow:
         made = companies.create(uow, "Bench Ltd", "bench@example.com")
         job = jobs.create(uow, users.acting_as(made.owner), "Bench job")
