@@ -18,6 +18,8 @@ AMENDMENT_APPROVAL = "api.jobs.amend_request.approve"
 AMENDABLE_FIELDS = "api.jobs.amendable_fields.manage"
 REMEDIALS = "api.jobs.remedials.manage"
 PINS = "api.jobs.toggle_pin.manage"
+# Ours: the vendor's lookups are read with the jobs; changing them is for managers only.
+REFERENCE_MANAGE = "api.jobs.reference_data.manage"
 COMPANY_ADMIN = "company.admin"
 
 ALL = frozenset(
@@ -37,11 +39,19 @@ ALL = frozenset(
         AMENDABLE_FIELDS,
         REMEDIALS,
         PINS,
+        REFERENCE_MANAGE,
         COMPANY_ADMIN,
     }
 )
 # The vendor's pages spell some keys two ways; both name the same permission.
 SPELLINGS = {"api.jobs.case-notes.manage": CASE_NOTES}
+# A key granted to manage something may also read it: the vendor's clients hold only the
+# manage key of an endpoint and still list through it.
+IMPLIED = {
+    JOBS_MANAGE: frozenset({JOBS_LIST}),
+    PHOTOS_MANAGE: frozenset({PHOTOS_VIEW}),
+    DOCUMENTS: frozenset({ATTACHMENTS, DOCUMENT_THUMBNAILS}),
+}
 
 _READ = frozenset({JOBS_LIST, PHOTOS_VIEW, DOCUMENT_THUMBNAILS, ATTACHMENTS})
 # Contractors and agents work on their own jobs only (the jobs rule narrows what they see).
@@ -50,7 +60,7 @@ _FIELD_WORKER = _READ | {PHOTOS_MANAGE, DOCUMENTS, CASE_NOTES, AMENDMENTS, AMEND
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": ALL,
     "manager": ALL - {COMPANY_ADMIN},
-    "staff": ALL - {COMPANY_ADMIN, AMENDMENT_APPROVAL},
+    "staff": ALL - {COMPANY_ADMIN, AMENDMENT_APPROVAL, REFERENCE_MANAGE},
     "contractor": _FIELD_WORKER,
     "agent": _FIELD_WORKER,
     "viewer": _READ,
@@ -67,4 +77,6 @@ def effective(role: str, key_permissions: list[str] | None) -> frozenset[str]:
     granted = ROLE_PERMISSIONS.get(role, frozenset())
     if key_permissions is None:
         return granted
-    return granted & frozenset(canonical(p) for p in key_permissions)
+    named = {canonical(p) for p in key_permissions}
+    implied = {more for p in named for more in IMPLIED.get(p, ())}
+    return granted & frozenset(named | implied)

@@ -1,24 +1,51 @@
-"""The reference data a new company starts with; each company can change its own."""
+"""The reference data a new company starts with (UK property maintenance); each company can
+change its own."""
 
 from __future__ import annotations
 
 from datetime import time
 
 STATUSES = [
-    # (code, name, is_closed, requires_approval)
-    ("new", "New", False, False),
-    ("awaiting_approval", "Awaiting approval", False, True),
-    ("scheduled", "Scheduled", False, False),
-    ("in_progress", "In progress", False, False),
-    ("completed", "Completed", True, False),
-    ("cancelled", "Cancelled", True, False),
+    # (code, name, stage, requires_approval)
+    ("open", "Open", "new", False),
+    ("awaiting_approval", "Awaiting approval", "new", True),
+    ("assigned", "Assigned", "assigned", False),
+    ("in_progress", "In Progress", "in_progress", False),
+    ("completed", "Completed", "complete", False),
+    ("closed", "Closed", "closed", False),
+    ("cancelled", "Cancelled", "closed", False),
+    ("archived", "Archived", "archived", False),
 ]
-PRIORITIES = [("Emergency", 4), ("Urgent", 24), ("High", 72), ("Normal", 168), ("Low", None)]
-TYPES = ["General maintenance", "Plumbing", "Electrical", "Heating", "Roofing", "Damp and mould"]
-PAYMENT_STATUSES = ["Not invoiced", "Invoiced", "Paid", "Disputed"]
+# (name, respond within hours, complete within hours): the common UK repair categories.
+PRIORITIES = [
+    ("Emergency", 2, 24),
+    ("Urgent", 24, 72),
+    ("High", 48, 168),
+    ("Normal", 72, 504),
+    ("Low", 168, 672),
+]
+TYPES = [
+    "General maintenance",
+    "Plumbing",
+    "Electrical",
+    "Gas & Heating",
+    "Roofing",
+    "Damp and mould",
+    "Carpentry",
+    "Decorating",
+]
+PAYMENT_STATUSES = ["Awaiting invoice", "Invoiced", "Payment received", "Payment complete"]
 TIME_RANGES = [
     ("Morning (8am-12pm)", time(8), time(12)),
     ("Afternoon (12pm-5pm)", time(12), time(17)),
     ("All day (8am-5pm)", time(8), time(17)),
 ]
-DOCUMENT_CATEGORIES = ["Invoice", "Quote", "Certificate", "Report", "Other"]
+DOCUMENT_TYPES = [
+    "Invoice",
+    "Quote",
+    "Gas Safety Certificate",
+    "Electrical Installation Condition Report",
+    "Risk assessment",
+    "Report",
+    "Other",
+]

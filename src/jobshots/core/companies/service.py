@@ -68,15 +68,21 @@ def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
             company_id=company.id,
             code=code,
             name=label,
-            is_closed=closed,
+            stage=stage,
             requires_approval=gate,
             sort_order=i,
         )
-        for i, (code, label, closed, gate) in enumerate(defaults.STATUSES)
+        for i, (code, label, stage, gate) in enumerate(defaults.STATUSES)
     )
     add(
-        JobPriority(company_id=company.id, name=label, sla_hours=hours, sort_order=i)
-        for i, (label, hours) in enumerate(defaults.PRIORITIES)
+        JobPriority(
+            company_id=company.id,
+            name=label,
+            response_hours=respond,
+            completion_hours=complete,
+            sort_order=i,
+        )
+        for i, (label, respond, complete) in enumerate(defaults.PRIORITIES)
     )
     add(JobType(company_id=company.id, name=n, sort_order=i) for i, n in enumerate(defaults.TYPES))
     add(
@@ -89,7 +95,7 @@ def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
     )
     add(
         DocumentCategory(company_id=company.id, name=n, sort_order=i)
-        for i, n in enumerate(defaults.DOCUMENT_CATEGORIES)
+        for i, n in enumerate(defaults.DOCUMENT_TYPES)
     )
 
 

@@ -17,6 +17,7 @@ from jobshots.db.models.photos import (
     Rendition,
 )
 from jobshots.db.models.reference import (
+    STAGES,
     DocumentCategory,
     JobPriority,
     JobStatus,
@@ -40,6 +41,7 @@ __all__ = [
     "LINE_ITEM_KINDS",
     "PHOTO_TYPES",
     "ROLES",
+    "STAGES",
     "STORED_STATES",
     "AmendmentRequest",
     "ApiKey",

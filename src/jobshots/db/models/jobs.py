@@ -20,7 +20,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobshots.db.base import Base, Entity, Timestamped
 from jobshots.db.models.companies import User
-from jobshots.db.models.reference import PropertyAddress, Tenant
+from jobshots.db.models.reference import (
+    JobPriority,
+    JobStatus,
+    JobType,
+    PaymentStatus,
+    PropertyAddress,
+    Tenant,
+    TimeRange,
+)
 from jobshots.db.sealed import Sealed
 from jobshots.db.types import UTCDateTime
 
@@ -55,6 +63,8 @@ class Job(Entity, Timestamped):
     budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     contractor_budget: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     vat_rate: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    # As the office agreed it; when unset, the contractor budget with VAT is shown instead.
+    total_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     start_date: Mapped[date | None] = mapped_column(Date)
     completion_date: Mapped[date | None] = mapped_column(Date)
     # Personal data, sealed at rest (jobshots.db.sealed): read and write the plain attributes.
@@ -66,6 +76,7 @@ class Job(Entity, Timestamped):
     private_contact_email = Sealed()
     works_order_ref: Mapped[str] = mapped_column(String(80), default="")
     invoice_number: Mapped[str] = mapped_column(String(80), default="")
+    quote_number: Mapped[str] = mapped_column(String(80), default="")
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_recalled: Mapped[bool] = mapped_column(default=False)
     awaiting_approval: Mapped[bool] = mapped_column(default=False)
@@ -73,6 +84,13 @@ class Job(Entity, Timestamped):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
+    contractor: Mapped[User | None] = relationship(foreign_keys=[contractor_id])
+    status: Mapped[JobStatus | None] = relationship()
+    priority: Mapped[JobPriority | None] = relationship()
+    job_type: Mapped[JobType | None] = relationship()
+    payment_status: Mapped[PaymentStatus | None] = relationship()
+    time_range: Mapped[TimeRange | None] = relationship()
     address: Mapped[PropertyAddress | None] = relationship()
     tenants: Mapped[list[Tenant]] = relationship(secondary=job_tenants)
 

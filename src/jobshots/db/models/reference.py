@@ -19,22 +19,27 @@ class _CompanyOwned(Entity, Timestamped):
     sort_order: Mapped[int] = mapped_column(default=0)
 
 
+# The lifecycle every status belongs to, in order; a company names its own statuses.
+STAGES = ("new", "assigned", "in_progress", "complete", "closed", "archived")
+
+
 class JobStatus(_CompanyOwned):
-    """A step of the job lifecycle (e.g. New, In progress, Completed)."""
+    """A step of the job lifecycle (e.g. Open, In progress, Completed), within one stage."""
 
     __tablename__ = "job_statuses"
 
     code: Mapped[str] = mapped_column(String(40))
-    is_closed: Mapped[bool] = mapped_column(default=False)
+    stage: Mapped[str] = mapped_column(String(20))
     requires_approval: Mapped[bool] = mapped_column(default=False)
 
 
 class JobPriority(_CompanyOwned):
-    """An urgency level with the hours the company promises to attend within."""
+    """An urgency level with the hours the company promises to respond and to complete in."""
 
     __tablename__ = "job_priorities"
 
-    sla_hours: Mapped[int | None] = mapped_column()
+    response_hours: Mapped[int | None] = mapped_column()
+    completion_hours: Mapped[int | None] = mapped_column()
 
 
 class JobType(_CompanyOwned):

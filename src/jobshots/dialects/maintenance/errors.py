@@ -12,7 +12,7 @@ NO_PERMISSION = "You do not have permission to perform this action"
 
 def render(exc: errors.CoreError) -> Response:
     """The vendor's error body; a 403 for a permission names the permission missing."""
-    status = status_for(exc)
+    status = 413 if isinstance(exc, errors.TooLarge) else status_for(exc)
     body: dict[str, object] = {"success": False, "error": exc.message}
     if isinstance(exc, errors.MissingPermission):
         body.update(error=NO_PERMISSION, permission=exc.permission)

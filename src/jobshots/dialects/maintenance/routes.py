@@ -1,34 +1,24 @@
-"""Routes of the maintenance API: sign-in, CSRF tokens, and (next) jobs and their files."""
+"""Routes of the maintenance API: sign-in, CSRF tokens, pins, video variants, and the routers
+of jobs, reference data, photos and documents."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from jobshots.core import csrf
-from jobshots.core.errors import Invalid
 from jobshots.core.jobs import pins
 from jobshots.core.logins import service as logins
 from jobshots.core.photos import service as photos
-from jobshots.dialects.maintenance import errors, wire
+from jobshots.dialects.maintenance import documents, errors, jobs, reference, wire
+from jobshots.dialects.maintenance import photos as photo_routes
+from jobshots.dialects.maintenance.common import Caller, Writer, required
 from jobshots.http.apis import Api
-from jobshots.http.auth import authorization
-from jobshots.http.caller import Call, RequestUow, bearer, caller
-from jobshots.http.csrf import presented_token
+from jobshots.http.caller import RequestUow
 
 router = APIRouter(tags=["Property-maintenance jobs"])
-Caller = Annotated[Call, Depends(caller(bearer(authorization("Bearer"))))]
-
-
-def checked_write(call: Caller, token: Annotated[str | None, Depends(presented_token)]) -> Call:
-    """The caller of a write, once its CSRF token is shown to be the caller's own."""
-    csrf.verify(call.uow, call.principal, token)
-    return call
-
-
-Writer = Annotated[Call, Depends(checked_write)]
 
 
 class Credentials(BaseModel):
@@ -62,21 +52,15 @@ class PinBody(BaseModel):
 @router.post("/api/jobs/toggle-pin", summary="Pin or unpin a job on your dashboard")
 def toggle_pin(body: PinBody, call: Writer) -> dict[str, Any]:
     """Pins are per user: pinning a pinned job unpins it."""
-    pinned = pins.toggle(call.uow, call.principal, _required(body.job_uuid, "job_uuid"))
+    pinned = pins.toggle(call.uow, call.principal, required(body.job_uuid, "job_uuid"))
     return wire.pin(pinned)
 
 
 @router.get("/api/jobs/video-variants", summary="A video's playback variants")
 def video_variants(call: Caller, uuid: str | None = None) -> dict[str, Any]:
     """The 720p and 360p renditions of a video; none while only its original exists."""
-    ref = photos.PhotoRef(uuid=_required(uuid, "uuid"))
+    ref = photos.PhotoRef(uuid=required(uuid, "uuid"))
     return wire.video_variants(photos.get(call.uow, call.principal, ref))
-
-
-def _required(value: str | None, name: str) -> str:
-    if value is None or not value.strip():
-        raise Invalid.field(name, "is required")
-    return value
 
 
 @router.get("/api/security/csrf-token", summary="Get a CSRF token for writes")
@@ -84,6 +68,9 @@ def csrf_token(call: Caller) -> dict[str, Any]:
     """A token bound to this caller, for the `csrf_token` field or `X-CSRF-Token` header."""
     return wire.ok("CSRF token issued", {"token": csrf.issue(call.uow, call.principal)})
 
+
+for part in (jobs.router, reference.router, photo_routes.router, documents.router):
+    router.include_router(part)
 
 API = Api(
     "Property-maintenance jobs",

@@ -30,6 +30,11 @@ def ok(message: str, data: Any = None, **extra: Any) -> dict[str, Any]:
     return body
 
 
+def listed(message: str, items: list[Any], total: int) -> dict[str, Any]:
+    """A list's envelope: `count` is the records in `data`, `total` all that match."""
+    return ok(message, items, count=len(items), total=total)
+
+
 def login(issued: Login) -> dict[str, Any]:
     """A login's answer: the token at the top level, as the vendor writes it."""
     return {

@@ -1,0 +1,69 @@
+"""What every route of the maintenance API shares: its caller, the CSRF rule, its parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from jobshots.core import csrf
+from jobshots.core.errors import Invalid
+from jobshots.http.auth import authorization
+from jobshots.http.caller import Call, bearer, caller
+from jobshots.http.csrf import FIELD, HEADER, presented_token
+from jobshots.http.multipart import ReceivedForm
+from jobshots.http.uploads import receive_form
+
+# Files this API takes, as the vendor's pages state it (a company's own limit may be lower).
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+Caller = Annotated[Call, Depends(caller(bearer(authorization("Bearer"))))]
+
+
+def checked_write(call: Caller, token: Annotated[str | None, Depends(presented_token)]) -> Call:
+    """The caller of a write, once its CSRF token is shown to be the caller's own."""
+    csrf.verify(call.uow, call.principal, token)
+    return call
+
+
+# A write with a JSON or URL-encoded body (or the header): checked before the route runs.
+Writer = Annotated[Call, Depends(checked_write)]
+
+
+async def checked_form(request: Request, call: Call, limit: Callable[[], int]) -> ReceivedForm:
+    """A multipart write: checked by `limit`, read, then its CSRF token (header or field)
+    checked before anything is stored; a refused form's files are discarded."""
+
+    def capped() -> int:
+        return min(limit(), MAX_FILE_BYTES)
+
+    form = await receive_form(request, call, capped)
+    try:
+        token = request.headers.get(HEADER) or form.value(FIELD)
+        await run_in_threadpool(csrf.verify, call.uow, call.principal, token)
+    except BaseException:
+        form.discard()
+        raise
+    return form
+
+
+def required(value: str | None, name: str) -> str:
+    """A parameter that must be sent; Invalid naming it when it is missing or blank."""
+    if value is None or not value.strip():
+        raise Invalid.field(name, "is required")
+    return value
+
+
+def whole_number(value: str | int | None, name: str) -> int | None:
+    """An optional integer parameter, sent as a number or as text; Invalid naming it if not."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    raise Invalid.field(name, "must be a whole number")
