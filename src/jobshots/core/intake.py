@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from jobshots.core.companies import policy
 from jobshots.core.errors import Invalid, TooLarge, Unsupported
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company
-from jobshots.media import sniff
+from jobshots.media import sniff, word
 from jobshots.media.incoming import IncomingFile
 from jobshots.media.sniff import Sniffed
 
@@ -25,9 +26,12 @@ class FileRule:
         """True when the bytes are of a type this rule accepts."""
         return found.kind in self.kinds
 
-    def identify(self, head: bytes) -> Sniffed:
-        """What the leading bytes are; Unsupported or Invalid when this rule refuses them."""
+    def identify(self, head: bytes, path: Path | None = None) -> Sniffed:
+        """What the file is, by its leading bytes (and, for a ZIP that may be a Word document,
+        the whole file at `path`); Unsupported or Invalid when this rule refuses it."""
         found = sniff.sniff(head)
+        if found.kind == "zip" and "docx" in self.kinds and path is not None:
+            found = sniff.of_kind("docx") if word.is_word_document(path) else found
         if not self.allows(found):
             message = f"file type {found.kind} is not accepted; send {self.described}"
             raise Unsupported(message, {"file": [message]})
@@ -43,6 +47,12 @@ PHOTOS = FileRule(
     kinds=frozenset({"jpeg", "png", "webp", "heic", "heif", "mp4", "mov"}),
     described="JPEG, PNG, WebP, HEIC, MP4 or MOV",
     # Checked from the header, so a file the decoders would refuse is refused before storing.
+    max_pixels=sniff.MAX_PIXELS,
+)
+
+DOCUMENTS = FileRule(
+    kinds=frozenset({"pdf", "docx", "jpeg", "png"}),
+    described="PDF, DOCX, JPEG or PNG",
     max_pixels=sniff.MAX_PIXELS,
 )
 
@@ -108,4 +118,4 @@ def _checked(incoming: IncomingFile, limit: int, rule: FileRule) -> Sniffed:
         raise too_large(limit)
     if incoming.size == 0:
         raise Invalid.field("file", "is empty")
-    return rule.identify(incoming.head)
+    return rule.identify(incoming.head, incoming.path)

@@ -44,6 +44,10 @@ _KINDS: dict[str, _Kind] = {
     "tiff": _Kind("image/tiff", "tiff"),
     "bmp": _Kind("image/bmp", "bmp"),
     "zip": _Kind("application/zip", "zip"),
+    # Never from leading bytes alone: a ZIP becomes one once jobshots.media.word looks inside.
+    "docx": _Kind(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"
+    ),
     "avif": _Kind("image/avif", "avif"),
     "jxl": _Kind("image/jxl", "jxl"),
     "jp2": _Kind("image/jp2", "jp2"),
@@ -121,6 +125,11 @@ def sniff(head: bytes) -> Sniffed:
     size = _safe_size(kind, data)
     width, height = size if size else (None, None)
     return _make(kind, width, height)
+
+
+def of_kind(kind: str) -> Sniffed:
+    """The description of a kind known by other means than its leading bytes."""
+    return _make(kind)
 
 
 def _make(kind: str, width: int | None = None, height: int | None = None) -> Sniffed:

@@ -18,6 +18,11 @@ def rendition(company: uuid.UUID, photo: uuid.UUID, kind: str, extension: str) -
     return f"companies/{company}/photos/{photo}/{_ext(kind)}.{_ext(extension)}"
 
 
+def document(company: uuid.UUID, document: uuid.UUID, extension: str) -> str:
+    """Key of a job document's file."""
+    return f"companies/{company}/documents/{document}/original.{_ext(extension)}"
+
+
 def is_safe(key: str) -> bool:
     """True for keys this module could have built: no traversal, no odd characters."""
     return bool(_SAFE_KEY.match(key)) and ".." not in key.split("/") and "//" not in key

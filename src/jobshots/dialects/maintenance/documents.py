@@ -1,7 +1,195 @@
-"""Routes of the maintenance API: documents."""
+"""Routes of the maintenance API: `/api/jobs/documents`, the files attached to a job."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
+
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from jobshots.core.documents import service as documents
+from jobshots.core.documents.views import DocumentFile
+from jobshots.core.errors import Invalid
+from jobshots.core.jobs.service import JobRef
+from jobshots.dialects.maintenance.common import (
+    Caller,
+    Writer,
+    checked_form,
+    checked_write,
+    required,
+    whole_number,
+)
+from jobshots.dialects.maintenance.wire import documents as wire
+from jobshots.http.caller import Call
+from jobshots.http.csrf import presented_token
+from jobshots.http.multipart import ReceivedForm
+from jobshots.storage.disposition import content_disposition
 
 router = APIRouter(tags=["Property-maintenance jobs"])
+PATH = "/api/jobs/documents"
+# The vendor's reference names the file `file`; its guide only says "file", so take `document`.
+FILE_FIELDS = ("file", "document")
+CHUNK = 256 * 1024
+
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["action"],
+                    "properties": {
+                        "action": {"type": "string", "enum": ["upload", "delete"]},
+                        "job_id": {"type": "integer"},
+                        "job_uuid": {"type": "string", "format": "uuid"},
+                        "document_type_id": {"type": "integer"},
+                        "file": {"type": "string", "format": "binary"},
+                        "document_uuid": {"type": "string", "format": "uuid"},
+                        "csrf_token": {"type": "string"},
+                    },
+                }
+            },
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+
+
+@router.get(PATH, summary="List a job's documents, or download one", response_model=None)
+def read_documents(
+    call: Caller,
+    action: str | None = None,
+    job_id: str | None = None,
+    job_uuid: str | None = None,
+    uuid: str | None = None,
+) -> dict[str, Any] | Response:
+    """`action=list` with `job_id` or `job_uuid`; `action=download&uuid=` sends the file."""
+    chosen = required(action, "action")
+    if chosen == "list":
+        found = documents.of_job(call.uow, call.principal, _job(job_id, job_uuid))
+        return wire.documents(found, call.base_url)
+    if chosen == "download":
+        ref = documents.DocumentRef(uuid=required(uuid, "uuid"))
+        return _attachment(documents.download(call.uow, call.principal, ref))
+    raise Invalid.field("action", "must be list or download")
+
+
+@router.post(
+    PATH, summary="Upload or delete a document", response_model=None, openapi_extra=_UPLOAD_FORM
+)
+async def write_documents(
+    request: Request, call: Caller, action: str | None = None
+) -> dict[str, Any]:
+    """Multipart `action=upload` (one file) or `action=delete`; `delete` also as JSON."""
+    if _content_type(request) == "multipart/form-data":
+        return await _from_form(request, call, action)
+    values = await _values(request)
+    await run_in_threadpool(checked_write, call, await presented_token(request))
+    chosen = required(_text(values.get("action")) or action, "action")
+    if chosen == "upload":
+        raise Invalid.field("file", "must be sent as multipart/form-data")
+    if chosen != "delete":
+        raise Invalid.field("action", "must be upload or delete")
+    await run_in_threadpool(documents.delete, call.uow, call.principal, _document(values))
+    return wire.deleted()
+
+
+@router.delete(PATH, summary="Delete a document")
+async def delete_document(request: Request, call: Writer) -> dict[str, Any]:
+    """`{"document_id": <id>}` (or `document_uuid`); the file goes once the deletion commits."""
+    values = {**request.query_params, **await _values(request)}
+    await run_in_threadpool(documents.delete, call.uow, call.principal, _document(values))
+    return wire.deleted()
+
+
+async def _from_form(request: Request, call: Call, action: str | None) -> dict[str, Any]:
+    form = await checked_form(
+        request, call, lambda: documents.upload_limit(call.uow, call.principal)
+    )
+    try:
+        chosen = required(form.value("action") or action, "action")
+        if chosen == "upload":
+            return await _upload(call, form)
+        if chosen == "delete":
+            values = {name: form.value(name) for name in ("document_id", "document_uuid")}
+            await run_in_threadpool(documents.delete, call.uow, call.principal, _document(values))
+            return wire.deleted()
+        raise Invalid.field("action", "must be upload or delete")
+    finally:
+        form.discard()
+
+
+async def _upload(call: Call, form: ReceivedForm) -> dict[str, Any]:
+    job = _job(form.value("job_id"), form.value("job_uuid"))
+    document_type = whole_number(form.value("document_type_id"), "document_type_id")
+    files = [incoming for name, incoming in form.files if name in FILE_FIELDS]
+    stored = await run_in_threadpool(
+        documents.upload, call.uow, call.principal, job, files, document_type
+    )
+    return wire.uploaded(stored, call.base_url)
+
+
+def _attachment(file: DocumentFile) -> Response:
+    stream = file.open()  # before answering: a missing file is a 404, not a cut-off body
+    headers = {
+        "Content-Disposition": content_disposition(file.file_name, inline=False),
+        "Content-Length": str(file.size),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+    return StreamingResponse(_chunks(stream), media_type=file.mime_type, headers=headers)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+
+
+def _job(job_id: str | None, job_uuid: str | None) -> JobRef:
+    number = whole_number(job_id, "job_id")
+    if number is not None:
+        return number
+    if job_uuid is None or not job_uuid.strip():
+        raise Invalid.field("job_id", "or job_uuid is required")
+    return job_uuid
+
+
+def _document(values: Mapping[str, Any]) -> documents.DocumentRef:
+    number = whole_number(values.get("document_id"), "document_id")
+    if number is not None:
+        return documents.DocumentRef(id=number)
+    named = _text(values.get("document_uuid"))
+    if named is None or not named.strip():
+        raise Invalid.field("document_id", "or document_uuid is required")
+    return documents.DocumentRef(uuid=named)
+
+
+async def _values(request: Request) -> dict[str, Any]:
+    """The fields of a JSON or URL-encoded body; none for an empty one."""
+    kind = _content_type(request)
+    if kind == "application/x-www-form-urlencoded":
+        return dict((await request.form()).items())
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise Invalid.field("body", "must be JSON, URL-encoded or multipart") from exc
+    if not isinstance(data, dict):
+        raise Invalid.field("body", "must be a JSON object")
+    return data
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -1,0 +1,1 @@
+"""Job documents: files (invoices, certificates, reports) attached to a job."""
