@@ -68,8 +68,9 @@ def _flat(listed: dict[str, Any]) -> list[str]:
 
 def _rows(stack: Stack) -> list[tuple[Any, ...]]:
     """Every photo row (of any company): its UUID and when it was deleted."""
-    query = select(Photo.uuid, Photo.deleted_at).order_by(Photo.id)
-    return [(str(photo), deleted) for photo, deleted in stack.rows(query)]
+    photos = stack.scalars(select(Photo.uuid).order_by(Photo.id))
+    deleted = stack.scalars(select(Photo.deleted_at).order_by(Photo.id))
+    return [(str(photo), when) for photo, when in zip(photos, deleted, strict=True)]
 
 
 def _snapshot(stack: Stack) -> tuple[list[tuple[Any, ...]], set[str]]:
