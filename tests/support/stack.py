@@ -110,6 +110,15 @@ class Stack:
         finally:
             engine.dispose()
 
+    def rows(self, query: Any) -> list[tuple[Any, ...]]:
+        """Read rows straight from the server's database (test checks only)."""
+        engine = create_engine(normalise_url(self.server.database_url))
+        try:
+            with engine.connect() as conn:
+                return [tuple(row) for row in conn.execute(query)]
+        finally:
+            engine.dispose()
+
     def upload(
         self, tenant: Tenant, job: str, name: str, data: bytes, content_type: str = "image/jpeg"
     ) -> str:

@@ -93,3 +93,26 @@ class PageRequest:
         if self.per_page < 1:
             raise Invalid.field(self.per_page_field, "must be 1 or more")
         return Window(page=self.page, per_page=min(self.per_page, self.maximum))
+
+
+@dataclass(frozen=True)
+class SliceRequest:
+    """Rows asked for by offset and limit, with the most its API allows at once.
+
+    The same rule as pages: an offset below 0 or a limit below 1 is refused, naming the
+    caller's parameter; a limit above the maximum is cut to it.
+    """
+
+    offset: int
+    limit: int
+    maximum: int
+    offset_field: str = "offset"
+    limit_field: str = "limit"
+
+    def checked(self) -> tuple[int, int]:
+        """The offset and limit to read; Invalid for an offset below 0 or a limit below 1."""
+        if self.offset < 0:
+            raise Invalid.field(self.offset_field, "must be 0 or more")
+        if self.limit < 1:
+            raise Invalid.field(self.limit_field, "must be 1 or more")
+        return min(self.offset, INT_MAX), min(self.limit, self.maximum)

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from jobshots.db.models import Job, PropertyAddress
+from jobshots.core.ids import storable
+from jobshots.core.jobs.views import Tally
+from jobshots.db.models import (
+    AuditEvent,
+    Document,
+    Job,
+    JobPin,
+    Photo,
+    PropertyAddress,
+    Rendition,
+)
 
 
 @dataclass(frozen=True)
@@ -83,3 +95,148 @@ def page(session: Session, reach: Reach, offset: int, limit: int) -> tuple[list[
         .order_by(Job.created_at.desc(), Job.id.desc())
     )
     return list(session.scalars(query.offset(offset).limit(limit))), total
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """Which jobs a search finds; None means any."""
+
+    words: tuple[str, ...] = ()
+    status_id: int | None = None
+    priority_id: int | None = None
+    agent_id: int | None = None
+    contractor_id: int | None = None
+    created_by_id: int | None = None
+    has_photos: bool | None = None
+    has_documents: bool | None = None
+
+    def storable(self) -> bool:
+        """True when every id it names could be in the database (else it matches nothing)."""
+        named = (
+            self.status_id,
+            self.priority_id,
+            self.agent_id,
+            self.contractor_id,
+            self.created_by_id,
+        )
+        return all(value is None or storable(value) for value in named)
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        """The conditions of this search, beside the reach's."""
+        where: list[ColumnElement[bool]] = [
+            or_(
+                Job.title.icontains(word, autoescape=True),
+                Job.reference.icontains(word, autoescape=True),
+                Job.description.icontains(word, autoescape=True),
+            )
+            for word in self.words
+        ]
+        for column, value in (
+            (Job.status_id, self.status_id),
+            (Job.priority_id, self.priority_id),
+            (Job.agent_id, self.agent_id),
+            (Job.contractor_id, self.contractor_id),
+            (Job.created_by_id, self.created_by_id),
+        ):
+            if value is not None:
+                where.append(column == value)
+        if self.has_photos is not None:
+            held = exists().where(_shown_photos(Job.id))
+            where.append(held if self.has_photos else ~held)
+        if self.has_documents is not None:
+            held = exists().where(Document.job_id == Job.id)
+            where.append(held if self.has_documents else ~held)
+        return where
+
+
+def search(
+    session: Session, reach: Reach, query: JobQuery, offset: int, limit: int
+) -> tuple[list[Job], int]:
+    """A slice of the jobs within reach that match, newest first, and how many match."""
+    where = [*reach.live_jobs(), *query.conditions()]
+    total = session.scalar(select(func.count()).select_from(Job).where(*where)) or 0
+    rows = session.scalars(
+        select(Job)
+        .where(*where)
+        .options(*_FULL)
+        .order_by(Job.created_at.desc(), Job.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), total
+
+
+def full(session: Session, reach: Reach, job_id: int) -> Job:
+    """A job within reach with its reference data and people loaded."""
+    query = select(Job).where(*reach.live_jobs(), Job.id == job_id).options(*_FULL)
+    return session.scalars(query).one()
+
+
+def tallies(session: Session, user_id: int, job_ids: Sequence[int]) -> dict[int, Tally]:
+    """Each job's photo and document counts and the user's pin, in three queries."""
+    if not job_ids:
+        return {}
+    photos = dict(
+        session.execute(
+            select(Photo.job_id, func.count())
+            .where(Photo.job_id.in_(job_ids), _shown_photos(Photo.job_id))
+            .group_by(Photo.job_id)
+        )
+        .tuples()
+        .all()
+    )
+    documents = dict(
+        session.execute(
+            select(Document.job_id, func.count())
+            .where(Document.job_id.in_(job_ids))
+            .group_by(Document.job_id)
+        )
+        .tuples()
+        .all()
+    )
+    pinned = set(
+        session.scalars(
+            select(JobPin.job_id).where(JobPin.user_id == user_id, JobPin.job_id.in_(job_ids))
+        )
+    )
+    return {
+        job_id: Tally(photos.get(job_id, 0), documents.get(job_id, 0), job_id in pinned)
+        for job_id in job_ids
+    }
+
+
+def stored_keys(session: Session, job_id: int) -> list[str]:
+    """Every storage key of a job's files: photos, their renditions, documents."""
+    photo_keys = session.scalars(select(Photo.storage_key).where(Photo.job_id == job_id))
+    rendition_keys = session.scalars(
+        select(Rendition.storage_key).join(Photo).where(Photo.job_id == job_id)
+    )
+    document_keys = session.scalars(select(Document.storage_key).where(Document.job_id == job_id))
+    return [key for key in (*photo_keys, *rendition_keys, *document_keys) if key]
+
+
+def remove(session: Session, job_id: int) -> None:
+    """Delete a job and, through the schema's cascades, everything of it; its audit trail
+    stays, no longer tied to the row."""
+    session.execute(update(AuditEvent).where(AuditEvent.job_id == job_id).values(job_id=None))
+    session.execute(delete(Job).where(Job.id == job_id))
+    session.expire_all()
+
+
+def _shown_photos(job_id: Any) -> ColumnElement[bool]:
+    """A live, stored photo of the job (what its photo count counts)."""
+    return and_(Photo.job_id == job_id, Photo.deleted_at.is_(None), Photo.state != "pending")
+
+
+_FULL = (
+    selectinload(Job.status),
+    selectinload(Job.priority),
+    selectinload(Job.job_type),
+    selectinload(Job.payment_status),
+    selectinload(Job.time_range),
+    selectinload(Job.address),
+    selectinload(Job.agent),
+    selectinload(Job.contractor),
+    selectinload(Job.created_by),
+    selectinload(Job.tenants),
+)

@@ -8,16 +8,18 @@ import uuid
 from sqlalchemy import select
 
 from jobshots.core import audit, permissions
-from jobshots.core.errors import NotFound
+from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.ids import parse_uuid, storable
-from jobshots.core.jobs import repository
-from jobshots.core.jobs.views import JobView, job_view
-from jobshots.core.pagination import Page, PageRequest
+from jobshots.core.jobs import changes, repository
+from jobshots.core.jobs.changes import JobChanges
+from jobshots.core.jobs.views import JobDetail, JobView, job_detail, job_view
+from jobshots.core.pagination import Page, PageRequest, SliceRequest
 from jobshots.core.principal import Principal
 from jobshots.core.reports import tokens
 from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, JobStatus
+from jobshots.db.types import utcnow
 
 TITLE_MAX = 200
 # A photo taken this close to a property is taken to be of that property's job.
@@ -35,22 +37,109 @@ def open_job(uow: UnitOfWork, principal: Principal, title: str, description: str
     """Open a new job and give its row, for the services that add to it at once."""
     principal.require(permissions.JOBS_MANAGE)
     title = required_text(title, "title", TITLE_MAX)
+    job = _new_job(uow, principal)
+    job.title, job.description = title, description
+    return _opened(uow, principal, job)
+
+
+def open_with(
+    uow: UnitOfWork, principal: Principal, values: JobChanges, required: frozenset[str]
+) -> JobDetail:
+    """Open a job with every field the caller sent; `required` names those it must send."""
+    principal.require(permissions.JOBS_MANAGE)
+    errors = changes.missing(values, required | {"title"})
+    job = _new_job(uow, principal)
+    job.description = ""
+    # In the session (its sealed fields need the key ring) but not flushed while incomplete.
+    with uow.session.no_autoflush:
+        uow.session.add(job)
+        changes.apply(uow.session, principal.company_id, job, values, errors)
+    if errors:
+        raise Invalid("job is invalid: " + _summary(errors), errors)
+    return detail_of(uow, principal, _opened(uow, principal, job))
+
+
+def change(uow: UnitOfWork, principal: Principal, ref: JobRef, values: JobChanges) -> JobDetail:
+    """Change the fields the caller sent, and only those; a change of nothing is not recorded."""
+    principal.require(permissions.JOBS_MANAGE)
+    job = get(uow, principal, ref)
+    errors: changes.Errors = {}
+    changes.apply(uow.session, principal.company_id, job, values, errors)
+    if errors:
+        raise Invalid("job is invalid: " + _summary(errors), errors)
+    if uow.session.is_modified(job):
+        job.updated_at = utcnow()
+        fields = sorted(values.given)
+        audit.record(uow, principal, "job.updated", "job", job.uuid, job_id=job.id,
+                     data={"fields": fields})  # fmt: skip
+    uow.session.flush()
+    return detail_of(uow, principal, job)
+
+
+def delete(uow: UnitOfWork, principal: Principal, ref: JobRef) -> None:
+    """Delete a job for good: its notes, photos, documents, and, once committed, their files."""
+    principal.require(permissions.JOBS_MANAGE)
+    job = get(uow, principal, ref)
+    keys = repository.stored_keys(uow.session, job.id)
+    data = {"reference": job.reference, "title": job.title, "files": len(keys)}
+    repository.remove(uow.session, job.id)
+    audit.record(uow, principal, "job.deleted", "job", job.uuid, data=data)
+    storage = uow.storage
+    for key in keys:
+        uow.after_commit(lambda key=key: storage.delete(key))  # type: ignore[misc]
+
+
+def detail(uow: UnitOfWork, principal: Principal, ref: JobRef) -> JobDetail:
+    """Everything about one of the caller's jobs."""
+    principal.require(permissions.JOBS_LIST)
+    return detail_of(uow, principal, get(uow, principal, ref))
+
+
+def detail_of(uow: UnitOfWork, principal: Principal, job: Job) -> JobDetail:
+    """The full view of a job row the caller reaches."""
+    uow.session.flush()
+    loaded = repository.full(uow.session, reach_of(principal), job.id)
+    tally = repository.tallies(uow.session, principal.user_id, [job.id])[job.id]
+    return job_detail(loaded, tally)
+
+
+def search(
+    uow: UnitOfWork, principal: Principal, query: repository.JobQuery, paging: SliceRequest
+) -> tuple[list[JobDetail], int]:
+    """A slice of the caller's jobs matching `query`, newest first, and how many match."""
+    principal.require(permissions.JOBS_LIST)
+    offset, limit = paging.checked()
+    if not query.storable():
+        return [], 0
+    rows, total = repository.search(uow.session, reach_of(principal), query, offset, limit)
+    tallies = repository.tallies(uow.session, principal.user_id, [job.id for job in rows])
+    return [job_detail(job, tallies[job.id]) for job in rows], total
+
+
+def _new_job(uow: UnitOfWork, principal: Principal) -> Job:
     company = uow.session.get_one(Company, principal.company_id)
-    job = Job(
+    return Job(
         company_id=company.id,
-        title=title,
-        description=description,
         reference=f"tmp-{uuid.uuid4().hex}",
         vat_rate=company.vat_rate,
         status_id=_initial_status_id(uow, company.id),
         created_by_id=principal.user_id,
     )
+
+
+def _opened(uow: UnitOfWork, principal: Principal, job: Job) -> Job:
     uow.session.add(job)
     uow.session.flush()
     # The integer id is unique already; the reference only makes it readable.
     job.reference = f"J{job.id:06d}"
     audit.record(uow, principal, "job.created", "job", job.uuid, job_id=job.id)
     return job
+
+
+def _summary(errors: changes.Errors) -> str:
+    return "; ".join(
+        f"{name} {message}" for name, messages in errors.items() for message in messages
+    )
 
 
 def reach_of(principal: Principal) -> repository.Reach:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.dialects.maintenance.wire.jobs import FIELD_NAMES
 from jobshots.http.errors import status_for
 
 NO_PERMISSION = "You do not have permission to perform this action"
@@ -13,8 +14,18 @@ NO_PERMISSION = "You do not have permission to perform this action"
 def render(exc: errors.CoreError) -> Response:
     """The vendor's error body; a 403 for a permission names the permission missing."""
     status = 413 if isinstance(exc, errors.TooLarge) else status_for(exc)
-    body: dict[str, object] = {"success": False, "error": exc.message}
+    body: dict[str, object] = {"success": False, "error": _message(exc)}
     if isinstance(exc, errors.MissingPermission):
         body.update(error=NO_PERMISSION, permission=exc.permission)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _message(exc: errors.CoreError) -> str:
+    """The error, naming fields as the vendor does (`job_title`, not the core's `title`)."""
+    if not isinstance(exc, errors.Invalid) or not exc.fields:
+        return exc.message
+    named = {FIELD_NAMES.get(name, name): messages for name, messages in exc.fields.items()}
+    return "; ".join(
+        f"{name} {message}" for name, messages in named.items() for message in messages
+    )
