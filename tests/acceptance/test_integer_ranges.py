@@ -12,7 +12,7 @@ from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
 
-HUGE = [10**30, -(10**30), 2**63, -(2**63) - 1]
+HUGE = [10**30, -(10**30), 2**63, -(2**63) - 1, 2**31, -(2**31) - 1]
 
 
 def _headers(path: str, tenant: Tenant) -> dict[str, str]:

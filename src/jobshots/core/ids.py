@@ -6,9 +6,9 @@ import uuid
 
 from jobshots.core.errors import NotFound
 
-# The range of a database integer: an id outside it names nothing (and must never reach SQL,
-# where SQLite overflows).
-INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+# The range of an id column (PostgreSQL's 32-bit integer): an id outside it names nothing and
+# must never reach SQL, where PostgreSQL refuses it and SQLite overflows.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 def storable(value: int) -> bool:

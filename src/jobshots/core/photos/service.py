@@ -102,16 +102,6 @@ class NewDirectUpload:
 
 
 @dataclass(frozen=True)
-class JobPhoto:
-    """A photo as a job's photo list shows it: its view, plus what the view does not carry."""
-
-    photo: PhotoView
-    width: int | None
-    height: int | None
-    uploaded_by_id: int | None
-
-
-@dataclass(frozen=True)
 class Received:
     """A photo, and whether this request created it (False: a retry of an earlier one)."""
 
@@ -136,29 +126,6 @@ def upload_to_job(
     details: PhotoDetails,
 ) -> list[PhotoView]:
     """Store each file as a photo of the job; all or nothing."""
-    stored = _upload_to_job(uow, principal, job_ref, incoming, details)
-    return [photo_view(uow, photo) for photo in stored]
-
-
-def upload_listed(
-    uow: UnitOfWork,
-    principal: Principal,
-    job_ref: jobs.JobRef,
-    incoming: list[IncomingFile],
-    details: PhotoDetails,
-) -> list[JobPhoto]:
-    """Like `upload_to_job`, each photo as a job's photo list shows it."""
-    stored = _upload_to_job(uow, principal, job_ref, incoming, details)
-    return [_job_photo(uow, photo) for photo in stored]
-
-
-def _upload_to_job(
-    uow: UnitOfWork,
-    principal: Principal,
-    job_ref: jobs.JobRef,
-    incoming: list[IncomingFile],
-    details: PhotoDetails,
-) -> list[Photo]:
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     job = jobs.get(uow, principal, job_ref)
     if details.photo_type not in PHOTO_TYPES:
@@ -166,10 +133,11 @@ def _upload_to_job(
     if not incoming:
         raise Invalid.field("file", "at least one file must be provided")
     kinds = intake.accept(uow, company, incoming, intake.PHOTOS)
-    return [
+    stored = [
         _store(uow, principal, company, job, item, kind, details)
         for item, kind in zip(incoming, kinds, strict=True)
     ]
+    return [photo_view(uow, photo) for photo in stored]
 
 
 def receive_with_key(
@@ -314,7 +282,7 @@ def page_of_job(
     return _listed(uow, principal, criteria, which, paging.window()).held()
 
 
-def of_job(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[JobPhoto]:
+def of_job(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[PhotoView]:
     """A job's shown, undeleted photos, oldest upload first; NotFound if not the caller's job."""
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_ref)
@@ -322,7 +290,7 @@ def of_job(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[
         uow.session, jobs.reach_of(principal), _criteria(job.id, PhotoFilter()), "uploaded",
         0, INT_MAX,
     )  # fmt: skip
-    return [_job_photo(uow, photo) for photo in rows]
+    return [photo_view(uow, photo) for photo in rows]
 
 
 def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:
@@ -404,10 +372,6 @@ def _listed(
         uow.session, jobs.reach_of(principal), criteria, which.order, window.offset, window.limit
     )
     return window.stream_of((photo_view(uow, photo) for photo in rows), total)
-
-
-def _job_photo(uow: UnitOfWork, photo: Photo) -> JobPhoto:
-    return JobPhoto(photo_view(uow, photo), photo.width, photo.height, photo.uploaded_by_id)
 
 
 def _company_criteria(

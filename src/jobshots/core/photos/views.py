@@ -57,6 +57,8 @@ class PhotoView:
     file_name: str | None
     file_size: int | None
     mime_type: str | None
+    width: int | None
+    height: int | None
     taken_at: datetime | None
     taken_at_source: str | None
     latitude: float | None
@@ -120,6 +122,8 @@ def photo_view(uow: UnitOfWork, photo: Photo) -> PhotoView:
         file_name=photo.file_name,
         file_size=photo.file_size,
         mime_type=photo.mime_type,
+        width=photo.width,
+        height=photo.height,
         taken_at=photo.taken_at,
         taken_at_source=photo.taken_at_source,
         latitude=photo.latitude,

@@ -12,6 +12,7 @@ from jobshots.db.models import User
 class PersonView:
     """A user named on a photo, job or message."""
 
+    id: int
     uuid: UUID
     first_name: str
     last_name: str
@@ -28,6 +29,7 @@ def person(user: User | None) -> PersonView | None:
     if user is None:
         return None
     return PersonView(
+        id=user.id,
         uuid=user.uuid,
         first_name=user.first_name,
         last_name=user.last_name,

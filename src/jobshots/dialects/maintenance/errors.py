@@ -23,7 +23,7 @@ def render(exc: errors.CoreError) -> Response:
 
 def _message(exc: errors.CoreError) -> str:
     """The error, naming fields as the vendor does (`job_title`, not the core's `title`)."""
-    if not isinstance(exc, errors.Invalid) or not exc.fields:
+    if not isinstance(exc, errors.Invalid) or not exc.fields.keys() & FIELD_NAMES.keys():
         return exc.message
     named = {FIELD_NAMES.get(name, name): messages for name, messages in exc.fields.items()}
     return "; ".join(

@@ -122,7 +122,7 @@ async def _upload(call: Call, form: ReceivedForm) -> dict[str, Any]:
     files = [incoming for name, incoming in form.files if name in FILE_FIELDS]
     details = photos.PhotoDetails(photo_type=kind)
     stored = await run_in_threadpool(
-        photos.upload_listed, call.uow, call.principal, job, files, details
+        photos.upload_to_job, call.uow, call.principal, job, files, details
     )
     return wire.uploaded(stored)
 

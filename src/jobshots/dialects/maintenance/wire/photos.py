@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobshots.core.photos.service import JobPhoto
+from jobshots.core.photos.views import PhotoView
 from jobshots.core.times import iso_seconds
 from jobshots.dialects.maintenance.wire import ok
 
@@ -12,9 +12,8 @@ from jobshots.dialects.maintenance.wire import ok
 GROUPS = ("before", "during", "after", "other")
 
 
-def photo(item: JobPhoto) -> dict[str, Any]:
+def photo(view: PhotoView) -> dict[str, Any]:
     """One photo or video: ids, job, file, capture, uploader, and URLs (null until made)."""
-    view = item.photo
     return {
         "ID": view.id,
         "uuid": str(view.uuid),
@@ -25,13 +24,13 @@ def photo(item: JobPhoto) -> dict[str, Any]:
         "file_size": view.file_size,
         "mime_type": view.mime_type,
         "is_video": view.is_video,
-        "width": item.width,
-        "height": item.height,
+        "width": view.width,
+        "height": view.height,
         "taken_at": iso_seconds(view.taken_at),
         "taken_at_source": view.taken_at_source,
         "latitude": view.latitude,
         "longitude": view.longitude,
-        "uploaded_by_id": item.uploaded_by_id,
+        "uploaded_by_id": view.uploaded_by.id if view.uploaded_by else None,
         "uploaded_by_name": view.uploaded_by.display_name if view.uploaded_by else None,
         "created_at": iso_seconds(view.created_at),
         "state": view.state,
@@ -41,15 +40,15 @@ def photo(item: JobPhoto) -> dict[str, Any]:
     }
 
 
-def photos(items: list[JobPhoto]) -> dict[str, Any]:
+def photos(items: list[PhotoView]) -> dict[str, Any]:
     """A job's photos grouped by type, every group present; all match, so `total` is `count`."""
     grouped: dict[str, list[dict[str, Any]]] = {kind: [] for kind in GROUPS}
     for item in items:
-        grouped[item.photo.photo_type].append(photo(item))
+        grouped[item.photo_type].append(photo(item))
     return ok("Photos retrieved", grouped, count=len(items), total=len(items))
 
 
-def uploaded(items: list[JobPhoto]) -> dict[str, Any]:
+def uploaded(items: list[PhotoView]) -> dict[str, Any]:
     """Photos just stored: `data` is the first, `photos` every one."""
     shown = [photo(item) for item in items]
     return ok("Photo uploaded", shown[0], photos=shown)
