@@ -14,7 +14,9 @@ from jobshots.core.apikeys import service as apikeys
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.jobs import service as jobs
+from jobshots.core.jobs.changes import JobChanges
 from jobshots.core.photos import service as photos
+from jobshots.core.reference import service as reference
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
 from jobshots.db.models import ApiKey, Company, Job, User
@@ -24,11 +26,15 @@ from jobshots.media.incoming import IncomingFile, Spool
 DEMO_COMPANY = "Demo Property Services"
 DEMO_OWNER = "demo@jobshots.example"
 DEMO_KEY_NAME = "make run"
+# (title, photo types, address: line 1, city, postcode, latitude, longitude)
 JOBS = [
-    ("Boiler service - 14 Elm Road", ["before", "after"]),
-    ("Leak investigation - Flat 3, 9 Mill Lane", ["before", "during", "after"]),
-    ("Roof repair - 27 Station Street", ["before", "during"]),
-]
+    ("Boiler service - 14 Elm Road", ["before", "after"],
+     ("14 Elm Road", "Leeds", "LS6 2AB", 53.8162, -1.5671)),
+    ("Leak investigation - Flat 3, 9 Mill Lane", ["before", "during", "after"],
+     ("Flat 3, 9 Mill Lane", "Leeds", "LS11 5DP", 53.7861, -1.5523)),
+    ("Roof repair - 27 Station Street", ["before", "during"],
+     ("27 Station Street", "Leeds", "LS1 4DY", 53.7953, -1.5466)),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,14 @@ def _fresh_demo_key(uow: UnitOfWork, owner: User) -> str:
 def _sample_jobs(uow: UnitOfWork, ctx: Context, owner: User) -> None:
     principal = users.acting_as(owner)
     rng = random.Random(7)  # noqa: S311  (demo pictures, not secrets)
-    for title, types in JOBS:
+    for title, types, (line1, city, postcode, latitude, longitude) in JOBS:
         job = jobs.create(uow, principal, title)
+        address = reference.create(
+            uow, principal, "addresses",
+            {"address_line_1": line1, "city": city, "postcode": postcode,
+             "latitude": latitude, "longitude": longitude},
+        )  # fmt: skip
+        jobs.change(uow, principal, job.id, JobChanges({"address_id": address.id}))
         for photo_type in types:
             incoming = _sample_photo(ctx, f"{photo_type}.jpg", rng)
             try:

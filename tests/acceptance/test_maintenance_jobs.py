@@ -25,6 +25,7 @@ from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
 MANAGE = "/api/jobs/manage"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
 
 
 @dataclass
@@ -476,9 +477,17 @@ def test_deleting_a_job_removes_its_rows_and_every_stored_file(stack: Stack) -> 
         kept = _create(client, office, job_title="Kept job")
         photo = stack.upload(office.owner, job["uuid"], "before.jpg", images.jpeg())
         kept_photo = stack.upload(office.owner, kept["uuid"], "kept.jpg", images.jpeg())
+        filed = client.post(
+            "/api/jobs/documents", headers=_headers(client, office.owner),
+            data={"action": "upload", "job_uuid": job["uuid"]},
+            files={"file": ("cert.pdf", PDF, "application/pdf")},
+        )  # fmt: skip
+        assert filed.status_code == 200, filed.text
+        document = filed.json()["data"]["uuid"]
         stack.settle()
         ours = {key for key in stack.stored_objects() if photo in key}
         assert len(ours) >= 3  # the original and its renditions
+        assert {key for key in stack.stored_objects() if document in key}
         deleted = client.post(
             MANAGE,
             headers=_headers(client, office.owner),
@@ -498,6 +507,7 @@ def test_deleting_a_job_removes_its_rows_and_every_stored_file(stack: Stack) -> 
     assert again.status_code == 404
     left = stack.stored_objects()
     assert not {key for key in left if photo in key}
+    assert not {key for key in left if document in key}
     assert {key for key in left if kept_photo in key}
     assert stack.scalars(select(Photo.id).where(Photo.uuid == uuid.UUID(photo))) == []
     assert stack.scalars(select(Job.id).where(Job.uuid == uuid.UUID(job["uuid"]))) == []
