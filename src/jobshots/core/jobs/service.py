@@ -81,9 +81,9 @@ def delete(uow: UnitOfWork, principal: Principal, ref: JobRef) -> None:
     principal.require(permissions.JOBS_MANAGE)
     job = get(uow, principal, ref)
     keys = repository.stored_keys(uow.session, job.id)
-    data = {"reference": job.reference, "title": job.title, "files": len(keys)}
+    job_uuid, data = job.uuid, {"reference": job.reference, "title": job.title, "files": len(keys)}
     repository.remove(uow.session, job.id)
-    audit.record(uow, principal, "job.deleted", "job", job.uuid, data=data)
+    audit.record(uow, principal, "job.deleted", "job", job_uuid, data=data)
     storage = uow.storage
     for key in keys:
         uow.after_commit(lambda key=key: storage.delete(key))  # type: ignore[misc]
