@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends
 from starlette.concurrency import run_in_threadpool
@@ -11,6 +12,7 @@ from starlette.requests import Request
 
 from jobshots.core import csrf
 from jobshots.core.errors import Invalid
+from jobshots.core.jobs.service import JobRef
 from jobshots.http.auth import authorization
 from jobshots.http.caller import Call, bearer, caller
 from jobshots.http.csrf import FIELD, HEADER, presented_token
@@ -67,3 +69,49 @@ def whole_number(value: str | int | None, name: str) -> int | None:
     if text.lstrip("-").isdigit():
         return int(text)
     raise Invalid.field(name, "must be a whole number")
+
+
+def job_named(job_id: str | None, job_uuid: str | None) -> JobRef | None:
+    """The job a request names by `job_id` or `job_uuid` (the vendor's pages use both)."""
+    number = whole_number(job_id, "job_id")
+    if number is not None:
+        return number
+    if job_uuid is None or not job_uuid.strip():
+        return None
+    return job_uuid
+
+
+def required_job(job_id: str | None, job_uuid: str | None) -> JobRef:
+    """The job a request must name; Invalid naming `job_id` when it names none."""
+    job = job_named(job_id, job_uuid)
+    if job is None:
+        raise Invalid.field("job_id", "or job_uuid is required")
+    return job
+
+
+async def body_values(request: Request) -> dict[str, Any]:
+    """The fields of a JSON or URL-encoded body; none for an empty one."""
+    if content_type(request) == "application/x-www-form-urlencoded":
+        return dict((await request.form()).items())
+    body = await request.body()
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise Invalid.field("body", "must be JSON, URL-encoded or multipart") from exc
+    if not isinstance(data, dict):
+        raise Invalid.field("body", "must be a JSON object")
+    return data
+
+
+def text(value: Any) -> str | None:
+    """A text value; a number sent in JSON is taken as its text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def content_type(request: Request) -> str:
+    """The request body's media type, without parameters."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()

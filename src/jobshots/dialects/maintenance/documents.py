@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any, BinaryIO
 
@@ -14,13 +13,16 @@ from starlette.responses import Response, StreamingResponse
 from jobshots.core.documents import service as documents
 from jobshots.core.documents.views import DocumentFile
 from jobshots.core.errors import Invalid
-from jobshots.core.jobs.service import JobRef
 from jobshots.dialects.maintenance.common import (
     Caller,
     Writer,
+    body_values,
     checked_form,
     checked_write,
+    content_type,
     required,
+    required_job,
+    text,
     whole_number,
 )
 from jobshots.dialects.maintenance.wire import documents as wire
@@ -71,7 +73,7 @@ def read_documents(
     """`action=list` with `job_id` or `job_uuid`; `action=download&uuid=` sends the file."""
     chosen = required(action, "action")
     if chosen == "list":
-        found = documents.of_job(call.uow, call.principal, _job(job_id, job_uuid))
+        found = documents.of_job(call.uow, call.principal, required_job(job_id, job_uuid))
         return wire.documents(found, call.base_url)
     if chosen == "download":
         ref = documents.DocumentRef(uuid=required(uuid, "uuid"))
@@ -86,11 +88,11 @@ async def write_documents(
     request: Request, call: Caller, action: str | None = None
 ) -> dict[str, Any]:
     """Multipart `action=upload` (one file) or `action=delete`; `delete` also as JSON."""
-    if _content_type(request) == "multipart/form-data":
+    if content_type(request) == "multipart/form-data":
         return await _from_form(request, call, action)
-    values = await _values(request)
+    values = await body_values(request)
     await run_in_threadpool(checked_write, call, await presented_token(request))
-    chosen = required(_text(values.get("action")) or action, "action")
+    chosen = required(text(values.get("action")) or action, "action")
     if chosen == "upload":
         raise Invalid.field("file", "must be sent as multipart/form-data")
     if chosen != "delete":
@@ -102,7 +104,7 @@ async def write_documents(
 @router.delete(PATH, summary="Delete a document")
 async def delete_document(request: Request, call: Writer) -> dict[str, Any]:
     """`{"document_id": <id>}` (or `document_uuid`); the file goes once the deletion commits."""
-    values = {**request.query_params, **await _values(request)}
+    values = {**request.query_params, **await body_values(request)}
     await run_in_threadpool(documents.delete, call.uow, call.principal, _document(values))
     return wire.deleted()
 
@@ -125,7 +127,7 @@ async def _from_form(request: Request, call: Call, action: str | None) -> dict[s
 
 
 async def _upload(call: Call, form: ReceivedForm) -> dict[str, Any]:
-    job = _job(form.value("job_id"), form.value("job_uuid"))
+    job = required_job(form.value("job_id"), form.value("job_uuid"))
     document_type = whole_number(form.value("document_type_id"), "document_type_id")
     files = [incoming for name, incoming in form.files if name in FILE_FIELDS]
     stored = await run_in_threadpool(
@@ -151,45 +153,11 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
             yield chunk
 
 
-def _job(job_id: str | None, job_uuid: str | None) -> JobRef:
-    number = whole_number(job_id, "job_id")
-    if number is not None:
-        return number
-    if job_uuid is None or not job_uuid.strip():
-        raise Invalid.field("job_id", "or job_uuid is required")
-    return job_uuid
-
-
 def _document(values: Mapping[str, Any]) -> documents.DocumentRef:
     number = whole_number(values.get("document_id"), "document_id")
     if number is not None:
         return documents.DocumentRef(id=number)
-    named = _text(values.get("document_uuid"))
+    named = text(values.get("document_uuid"))
     if named is None or not named.strip():
         raise Invalid.field("document_id", "or document_uuid is required")
     return documents.DocumentRef(uuid=named)
-
-
-async def _values(request: Request) -> dict[str, Any]:
-    """The fields of a JSON or URL-encoded body; none for an empty one."""
-    kind = _content_type(request)
-    if kind == "application/x-www-form-urlencoded":
-        return dict((await request.form()).items())
-    body = await request.body()
-    if not body.strip():
-        return {}
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise Invalid.field("body", "must be JSON, URL-encoded or multipart") from exc
-    if not isinstance(data, dict):
-        raise Invalid.field("body", "must be a JSON object")
-    return data
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _content_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()

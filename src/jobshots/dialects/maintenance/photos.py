@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,13 +10,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from jobshots.core.errors import Invalid
-from jobshots.core.jobs.service import JobRef
 from jobshots.core.photos import service as photos
 from jobshots.dialects.maintenance.common import (
     Caller,
     Writer,
+    body_values,
     checked_form,
     checked_write,
+    content_type,
+    job_named,
+    required_job,
+    text,
     whole_number,
 )
 from jobshots.dialects.maintenance.wire import photos as wire
@@ -71,7 +74,7 @@ def list_photos(
     """`job_id` or `job_uuid`; `action=list` may be sent. Every group is present."""
     if action not in (None, "", "list"):
         raise Invalid.field("action", "must be list")
-    found = photos.of_job(call.uow, call.principal, _job(job_id, job_uuid))
+    found = photos.of_job(call.uow, call.principal, required_job(job_id, job_uuid))
     return wire.photos(found)
 
 
@@ -80,11 +83,11 @@ def list_photos(
 )
 async def write_photos(request: Request, call: Caller, action: str | None = None) -> dict[str, Any]:
     """Multipart `action=upload` or `action=delete`; `delete` also as JSON or URL-encoded."""
-    if _content_type(request) == "multipart/form-data":
+    if content_type(request) == "multipart/form-data":
         return await _from_form(request, call, action)
-    values = await _values(request)
+    values = await body_values(request)
     await run_in_threadpool(checked_write, call, await presented_token(request))
-    chosen = _action(_text(values.get("action")) or action)
+    chosen = _action(text(values.get("action")) or action)
     if chosen == "upload":
         raise Invalid.field("photo", "must be sent as multipart/form-data")
     await run_in_threadpool(_delete, call, values)
@@ -94,7 +97,7 @@ async def write_photos(request: Request, call: Caller, action: str | None = None
 @router.delete(PATH, summary="Delete a photo (kept as evidence)")
 async def delete_photo(request: Request, call: Writer) -> dict[str, Any]:
     """`{"id": <id>}` (or `photo_uuid`); the photo leaves every list, its file is kept."""
-    values = {**request.query_params, **await _values(request)}
+    values = {**request.query_params, **await body_values(request)}
     await run_in_threadpool(_delete, call, values)
     return wire.deleted()
 
@@ -102,7 +105,7 @@ async def delete_photo(request: Request, call: Writer) -> dict[str, Any]:
 async def _from_form(request: Request, call: Call, action: str | None) -> dict[str, Any]:
     # The form is not read yet: a job named in the query string is checked before it is.
     query = request.query_params
-    named = _job_or_none(query.get("job_id"), query.get("job_uuid"))
+    named = job_named(query.get("job_id"), query.get("job_uuid"))
     form = await checked_form(
         request, call, lambda: photos.upload_limit(call.uow, call.principal, named)
     )
@@ -117,7 +120,7 @@ async def _from_form(request: Request, call: Call, action: str | None) -> dict[s
 
 
 async def _upload(call: Call, form: ReceivedForm) -> dict[str, Any]:
-    job = _job(form.value("job_id"), form.value("job_uuid"))
+    job = required_job(form.value("job_id"), form.value("job_uuid"))
     kind = (form.value("photo_type") or "other").strip().lower()
     files = [incoming for name, incoming in form.files if name in FILE_FIELDS]
     details = photos.PhotoDetails(photo_type=kind)
@@ -129,7 +132,7 @@ async def _upload(call: Call, form: ReceivedForm) -> dict[str, Any]:
 
 def _delete(call: Call, values: Mapping[str, Any]) -> None:
     """Soft-delete the photo the values name, within the job they name when they name one."""
-    job = _job_or_none(_text(values.get("job_id")), _text(values.get("job_uuid")))
+    job = job_named(text(values.get("job_id")), text(values.get("job_uuid")))
     photos.delete(call.uow, call.principal, _photo(values), job=job)
 
 
@@ -141,56 +144,13 @@ def _action(value: str | None) -> str:
     return value
 
 
-def _job(job_id: str | None, job_uuid: str | None) -> JobRef:
-    job = _job_or_none(job_id, job_uuid)
-    if job is None:
-        raise Invalid.field("job_id", "or job_uuid is required")
-    return job
-
-
-def _job_or_none(job_id: str | None, job_uuid: str | None) -> JobRef | None:
-    number = whole_number(job_id, "job_id")
-    if number is not None:
-        return number
-    if job_uuid is None or not job_uuid.strip():
-        return None
-    return job_uuid
-
-
 def _photo(values: Mapping[str, Any]) -> photos.PhotoRef:
     for name in ("id", "photo_id"):
         number = whole_number(values.get(name), name)
         if number is not None:
             return photos.PhotoRef(id=number)
     for name in ("photo_uuid", "uuid"):
-        named = _text(values.get(name))
+        named = text(values.get(name))
         if named is not None and named.strip():
             return photos.PhotoRef(uuid=named)
     raise Invalid.field("id", "or photo_uuid is required")
-
-
-async def _values(request: Request) -> dict[str, Any]:
-    """The fields of a JSON or URL-encoded body; none for an empty one."""
-    if _content_type(request) == "application/x-www-form-urlencoded":
-        return dict((await request.form()).items())
-    body = await request.body()
-    if not body.strip():
-        return {}
-    try:
-        data = json.loads(body)
-    except ValueError as exc:
-        raise Invalid.field("body", "must be JSON, URL-encoded or multipart") from exc
-    if not isinstance(data, dict):
-        raise Invalid.field("body", "must be a JSON object")
-    return data
-
-
-def _text(value: Any) -> str | None:
-    """A text value; a number sent in JSON is taken as its text."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value if isinstance(value, str) else None
-
-
-def _content_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
