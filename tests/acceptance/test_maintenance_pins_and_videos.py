@@ -107,3 +107,25 @@ def test_video_variants_list_the_made_renditions(single_stack: Stack, tmp_path: 
             params={"uuid": video},
         )
         assert foreign.status_code == 404
+
+
+def test_video_variants_need_the_photo_view_permission(single_stack: Stack) -> None:
+    owner = single_stack.new_tenant("Narrow Video Ltd")
+    job = single_stack.new_job(owner)
+    still = single_stack.upload(owner, job, "still.jpg", images.jpeg())
+    narrowed = single_stack.server.cli_json(
+        "apikey", "create", "--company", str(owner.company_id), "--email", owner.owner_email,
+        "--permission", "api.jobs.manage.list",
+    )  # fmt: skip
+    with single_stack.client() as client:
+        refused = client.get(
+            "/api/jobs/video-variants",
+            headers={"Authorization": f"Bearer {narrowed['api_key']}"},
+            params={"uuid": still},
+        )
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "success": False,
+        "error": "You do not have permission to perform this action",
+        "permission": "api.jobs.photos.view",
+    }
