@@ -176,24 +176,8 @@ def tallies(session: Session, user_id: int, job_ids: Sequence[int]) -> dict[int,
     """Each job's photo and document counts and the user's pin, in three queries."""
     if not job_ids:
         return {}
-    photos = dict(
-        session.execute(
-            select(Photo.job_id, func.count())
-            .where(Photo.job_id.in_(job_ids), _shown_photos(Photo.job_id))
-            .group_by(Photo.job_id)
-        )
-        .tuples()
-        .all()
-    )
-    documents = dict(
-        session.execute(
-            select(Document.job_id, func.count())
-            .where(Document.job_id.in_(job_ids))
-            .group_by(Document.job_id)
-        )
-        .tuples()
-        .all()
-    )
+    photos = _counts(session, Photo.job_id, Photo.job_id.in_(job_ids), _shown_photos(Photo.job_id))
+    documents = _counts(session, Document.job_id, Document.job_id.in_(job_ids))
     pinned = set(
         session.scalars(
             select(JobPin.job_id).where(JobPin.user_id == user_id, JobPin.job_id.in_(job_ids))
@@ -221,6 +205,12 @@ def remove(session: Session, job_id: int) -> None:
     session.execute(update(AuditEvent).where(AuditEvent.job_id == job_id).values(job_id=None))
     session.execute(delete(Job).where(Job.id == job_id))
     session.expire_all()
+
+
+def _counts(session: Session, job_column: Any, *where: ColumnElement[bool]) -> dict[int, int]:
+    """Rows per job, by the column naming the job."""
+    query = select(job_column, func.count()).where(*where).group_by(job_column)
+    return {int(row[0]): int(row[1]) for row in session.execute(query)}
 
 
 def _shown_photos(job_id: Any) -> ColumnElement[bool]:
