@@ -14,6 +14,9 @@ from sqlalchemy import select, update
 
 from jobshots.db.models import AuditEvent, Document, DocumentCategory, Job, User
 from tests.support import images
+from tests.support.maintenance import bearer as _bearer
+from tests.support.maintenance import csrf_token as _token
+from tests.support.maintenance import write_headers as _headers
 from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
@@ -60,20 +63,6 @@ def _plain_zip() -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("photos/readme.txt", "not a Word document")
     return buffer.getvalue()
-
-
-def _bearer(tenant: Tenant) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tenant.api_key}"}
-
-
-def _token(client: httpx.Client, tenant: Tenant) -> str:
-    answer = client.get("/api/security/csrf-token", headers=_bearer(tenant))
-    return str(answer.json()["data"]["token"])
-
-
-def _headers(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
-    """The caller's key plus a CSRF token of its own."""
-    return {**_bearer(tenant), "X-CSRF-Token": _token(client, tenant)}
 
 
 def _upload(

@@ -21,6 +21,8 @@ from jobshots.db.models import (
     User,
 )
 from tests.support import images
+from tests.support.maintenance import bearer as _read
+from tests.support.maintenance import write_headers as _headers
 from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
@@ -72,16 +74,6 @@ def _office(stack: Stack, name: str) -> Office:
         owner, ids(JobStatus, JobStatus.code), ids(JobPriority, JobPriority.name),
         ids(JobType, JobType.name), int(address_id),
     )  # fmt: skip
-
-
-def _headers(client: httpx.Client, caller: Tenant) -> dict[str, str]:
-    bearer = {"Authorization": f"Bearer {caller.api_key}"}
-    token = client.get("/api/security/csrf-token", headers=bearer).json()["data"]["token"]
-    return {**bearer, "X-CSRF-Token": token}
-
-
-def _read(caller: Tenant) -> dict[str, str]:
-    return {"Authorization": f"Bearer {caller.api_key}"}
 
 
 def _user_id(stack: Stack, person: Tenant) -> int:

@@ -13,6 +13,9 @@ from sqlalchemy import select, update
 from jobshots.db.models import AuditEvent, Job, Photo, User
 from jobshots.storage import keys
 from tests.support import images, media
+from tests.support.maintenance import bearer as _bearer
+from tests.support.maintenance import csrf_token as _token
+from tests.support.maintenance import write_headers as _headers
 from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
@@ -22,20 +25,6 @@ MANAGE_PERMISSION = "api.jobs.photos.manage"
 GROUPS = ["before", "during", "after", "other"]
 # An id no row has, within every database's id column.
 UNKNOWN_ID = 2**31 - 1
-
-
-def _bearer(tenant: Tenant) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tenant.api_key}"}
-
-
-def _token(client: httpx.Client, tenant: Tenant) -> str:
-    answer = client.get("/api/security/csrf-token", headers=_bearer(tenant))
-    return str(answer.json()["data"]["token"])
-
-
-def _headers(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
-    """The caller's key plus a CSRF token of its own."""
-    return {**_bearer(tenant), "X-CSRF-Token": _token(client, tenant)}
 
 
 def _upload(

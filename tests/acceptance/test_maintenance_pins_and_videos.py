@@ -9,16 +9,10 @@ import httpx
 import pytest
 
 from tests.support import images, media
-from tests.support.stack import Stack, Tenant
+from tests.support.maintenance import write_headers as _headers
+from tests.support.stack import Stack
 
 pytestmark = pytest.mark.acceptance
-
-
-def _headers(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
-    """The caller's key plus a CSRF token of its own."""
-    bearer = {"Authorization": f"Bearer {tenant.api_key}"}
-    token = client.get("/api/security/csrf-token", headers=bearer).json()["data"]["token"]
-    return {**bearer, "X-CSRF-Token": token}
 
 
 def test_toggling_a_pin_pins_then_unpins_for_that_user_only(single_stack: Stack) -> None:

@@ -22,6 +22,8 @@ from jobshots.db.models import (
     PropertyAddress,
     TimeRange,
 )
+from tests.support.maintenance import bearer as _bearer
+from tests.support.maintenance import write_headers as _headers
 from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
@@ -46,16 +48,6 @@ MODELS: dict[str, type[Entity]] = {
     "addresses": PropertyAddress,
     "document_types": DocumentCategory,
 }
-
-
-def _bearer(tenant: Tenant) -> dict[str, str]:
-    return {"Authorization": f"Bearer {tenant.api_key}"}
-
-
-def _headers(client: httpx.Client, tenant: Tenant) -> dict[str, str]:
-    """The caller's key plus a CSRF token of its own."""
-    token = client.get("/api/security/csrf-token", headers=_bearer(tenant)).json()["data"]
-    return {**_bearer(tenant), "X-CSRF-Token": token["token"]}
 
 
 def _list(client: httpx.Client, tenant: Tenant, kind: str, **params: Any) -> httpx.Response:
