@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     recovery_grace_seconds: float = Field(default=600, ge=0)
     recovery_interval_seconds: float = Field(default=60, gt=0)
     worker_heartbeat_seconds: float = Field(default=10, gt=0)
+    # Case-note e-mail: smtp://, smtp+starttls:// or smtps://, with user:password@ if needed.
+    # Without it, notes meant to be e-mailed are kept and marked `skipped`.
+    smtp_url: str = ""
+    mail_from: str = "Jobshots <jobshots@localhost>"
+    mail_reply_domain: str = "localhost"
+    # Shared with the MTA that posts replies to POST /api/inbound/email.
+    inbound_secret: str = ""
+    mail_attempts: int = Field(default=5, gt=0)
+    # The wait before the second attempt; each later wait doubles it.
+    mail_retry_seconds: float = Field(default=30, ge=0)
+    reply_token_ttl_days: int = Field(default=90, gt=0)
 
     @field_validator("base_url")
     @classmethod
@@ -51,6 +62,13 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme not in ("file", "s3"):
             raise ValueError("storage_url must start with file:// or s3://")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _known_smtp(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("smtp", "smtp+starttls", "smtps"):
+            raise ValueError("smtp_url must start with smtp://, smtp+starttls:// or smtps://")
         return value
 
     @field_validator("encryption_key")

@@ -98,20 +98,21 @@ def test_each_list_answers_the_companys_uk_defaults_in_order(single_stack: Stack
         statuses = _list(client, owner, "statuses").json()
         assert statuses["success"] is True
         assert statuses["message"] == "Job statuses retrieved"
-        assert (statuses["count"], statuses["total"]) == (8, 8)
+        assert (statuses["count"], statuses["total"]) == (10, 10)
         first = statuses["data"][0]
         assert set(first) == {
             "ID", "uuid", "status_id", "name", "status_name", "sort_order",
-            "code", "stage", "requires_approval",
+            "code", "stage", "pauses_sla",
         }  # fmt: skip
         assert (first["status_id"], first["status_name"]) == (first["ID"], "Open")
-        assert [(s["code"], s["stage"], s["requires_approval"]) for s in statuses["data"]][:4] == [
-            ("open", "new", False), ("awaiting_approval", "new", True),
+        assert [(s["code"], s["stage"], s["pauses_sla"]) for s in statuses["data"]][:6] == [
+            ("open", "new", False), ("awaiting_approval", "new", False),
             ("assigned", "assigned", False), ("in_progress", "in_progress", False),
+            ("awaiting_access", "in_progress", True), ("parts_on_order", "in_progress", True),
         ]  # fmt: skip
         priorities = _list(client, owner, "priorities").json()["data"]
         shown = [
-            (p["priority_name"], p["response_hours"], p["completion_hours"]) for p in priorities
+            (p["priority_name"], p["response_target"], p["completion_target"]) for p in priorities
         ]
         assert shown == [
             ("Emergency", 2, 24), ("Urgent", 24, 72), ("High", 48, 168),
@@ -147,11 +148,11 @@ def test_each_list_answers_the_companys_uk_defaults_in_order(single_stack: Stack
 CHANGES = [
     (
         "statuses",
-        {"name": "On hold", "stage": "in progress", "requires_approval": True},
+        {"name": "On hold", "stage": "in progress", "pauses_sla": True},
         {"status_name": "On hold", "code": "on_hold", "stage": "in_progress",
-         "requires_approval": True, "sort_order": 8},
+         "pauses_sla": True, "sort_order": 10},
         {"stage": "assigned"},
-        {"status_name": "On hold", "stage": "assigned", "requires_approval": True},
+        {"status_name": "On hold", "stage": "assigned", "pauses_sla": True},
     ),
     (
         "types",
@@ -162,11 +163,11 @@ CHANGES = [
     ),
     (
         "priorities",
-        {"name": "Planned", "response_hours": 336, "completion_hours": None},
-        {"priority_name": "Planned", "response_hours": 336, "completion_hours": None,
+        {"name": "Planned", "response_target": 336, "completion_target": None},
+        {"priority_name": "Planned", "response_target": 336, "completion_target": None,
          "sort_order": 5},
-        {"completion_hours": 2016},
-        {"priority_name": "Planned", "response_hours": 336, "completion_hours": 2016},
+        {"completion_target": 2016},
+        {"priority_name": "Planned", "response_target": 336, "completion_target": 2016},
     ),
     (
         "payment_statuses",
@@ -300,7 +301,7 @@ def test_writes_need_the_reference_permission_and_a_viewer_still_lists(
         for role in ("staff", "viewer", "contractor", "agent"):
             person = single_stack.new_colleague(owner, role)
             listed = _list(client, person, "statuses")
-            assert (listed.status_code, listed.json()["count"]) == (200, 8)
+            assert (listed.status_code, listed.json()["count"]) == (200, 10)
             for body in (
                 {"action": "create", "name": "Mine", "stage": "new"},
                 {"action": "update", "uuid": open_status["uuid"], "name": "Mine"},
@@ -373,12 +374,12 @@ INVALID = [
     ("statuses", None, {"name": "Done"}, "stage"),
     ("statuses", "Open", {"stage": "finished"}, "stage"),
     ("statuses", None, {"name": "Odd", "stage": "new", "code": "has space"}, "code"),
-    ("statuses", "Open", {"requires_approval": "maybe"}, "requires_approval"),
-    ("priorities", None, {"name": "Slow", "response_hours": -1}, "response_hours"),
-    ("priorities", "Low", {"completion_hours": "soon"}, "completion_hours"),
-    ("priorities", "Low", {"completion_hours": 2.5}, "completion_hours"),
-    ("priorities", "Emergency", {"completion_hours": 1}, "completion_hours"),
-    ("priorities", "Low", {"response_hours": 2**40}, "response_hours"),
+    ("statuses", "Open", {"pauses_sla": "maybe"}, "pauses_sla"),
+    ("priorities", None, {"name": "Slow", "response_target": -1}, "response_target"),
+    ("priorities", "Low", {"completion_target": "soon"}, "completion_target"),
+    ("priorities", "Low", {"completion_target": 2.5}, "completion_target"),
+    ("priorities", "Emergency", {"completion_target": 1}, "completion_target"),
+    ("priorities", "Low", {"response_target": 2**40}, "response_target"),
     ("time_ranges", None, {"name": "Early", "start_time": "9am", "end_time": "1pm"}, "start_time"),
     ("time_ranges", None, {"name": "Late", "start_time": "18:00", "end_time": "24:00"}, "end_time"),
     ("time_ranges", None, {"name": "Back", "start_time": "17:00", "end_time": "08:00"}, "end_time"),

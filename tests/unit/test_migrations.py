@@ -94,7 +94,7 @@ def test_the_first_releases_statuses_and_priorities_keep_their_meaning(database_
             rows = conn.execute(text("SELECT code, stage FROM job_statuses"))
             stages = {row[0]: row[1] for row in rows}
             targets = conn.execute(
-                text("SELECT response_hours, completion_hours FROM job_priorities")
+                text("SELECT response_target, completion_target FROM job_priorities")
             ).one()
     finally:
         engine.dispose()

@@ -6,17 +6,19 @@ from __future__ import annotations
 from datetime import time
 
 STATUSES = [
-    # (code, name, stage, requires_approval)
+    # (code, name, stage, pauses_sla): time waiting on the tenant or a supplier is not ours.
     ("open", "Open", "new", False),
-    ("awaiting_approval", "Awaiting approval", "new", True),
+    ("awaiting_approval", "Awaiting approval", "new", False),
     ("assigned", "Assigned", "assigned", False),
     ("in_progress", "In Progress", "in_progress", False),
+    ("awaiting_access", "Awaiting access", "in_progress", True),
+    ("parts_on_order", "Parts on order", "in_progress", True),
     ("completed", "Completed", "complete", False),
     ("closed", "Closed", "closed", False),
     ("cancelled", "Cancelled", "closed", False),
     ("archived", "Archived", "archived", False),
 ]
-# (name, respond within hours, complete within hours): the common UK repair categories.
+# (name, respond within, complete within; in calendar hours): the common UK repair categories.
 PRIORITIES = [
     ("Emergency", 2, 24),
     ("Urgent", 24, 72),

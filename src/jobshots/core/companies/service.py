@@ -69,7 +69,7 @@ def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
             code=code,
             name=label,
             stage=stage,
-            requires_approval=gate,
+            pauses_sla=gate,
             sort_order=i,
         )
         for i, (code, label, stage, gate) in enumerate(defaults.STATUSES)
@@ -78,8 +78,8 @@ def _seed_reference_data(uow: UnitOfWork, company: Company) -> None:
         JobPriority(
             company_id=company.id,
             name=label,
-            response_hours=respond,
-            completion_hours=complete,
+            response_target=respond,
+            completion_target=complete,
             sort_order=i,
         )
         for i, (label, respond, complete) in enumerate(defaults.PRIORITIES)

@@ -363,9 +363,9 @@ def _country(name: str, value: object) -> str:
 
 
 def _hours_in_order(values: Mapping[str, Any]) -> None:
-    respond, complete = values.get("response_hours"), values.get("completion_hours")
+    respond, complete = values.get("response_target"), values.get("completion_target")
     if respond is not None and complete is not None and complete < respond:
-        raise Invalid.field("completion_hours", "must not be less than response_hours")
+        raise Invalid.field("completion_target", "must not be less than response_target")
 
 
 def _times_in_order(values: Mapping[str, Any]) -> None:
@@ -393,7 +393,7 @@ KINDS: dict[str, Kind] = {
         fields=_named(
             code=Field("code", _code, derive=_code_from_name),
             stage=Field("stage", _stage),
-            requires_approval=Field("requires_approval", _flag),
+            pauses_sla=Field("pauses_sla", _flag),
         ),
         required=("name", "stage"),
         searched=(JobStatus.name, JobStatus.code),
@@ -411,8 +411,8 @@ KINDS: dict[str, Kind] = {
     "priorities": Kind(
         noun="priority", entity="job_priority", model=JobPriority,
         fields=_named(
-            response_hours=Field("response_hours", _hours),
-            completion_hours=Field("completion_hours", _hours),
+            response_target=Field("response_target", _hours),
+            completion_target=Field("completion_target", _hours),
         ),
         required=("name",),
         searched=(JobPriority.name,),

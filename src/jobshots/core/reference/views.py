@@ -34,15 +34,15 @@ class StatusView(NamedView):
 
     code: str
     stage: str
-    requires_approval: bool
+    pauses_sla: bool
 
 
 @dataclass(frozen=True)
 class PriorityView(NamedView):
     """A priority, with the hours the company promises to respond and to complete in."""
 
-    response_hours: int | None
-    completion_hours: int | None
+    response_target: int | None
+    completion_target: int | None
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def status_view(row: JobStatus) -> StatusView:
     """A job status."""
     return StatusView(
         id=row.id, uuid=row.uuid, name=row.name, sort_order=row.sort_order,
-        code=row.code, stage=row.stage, requires_approval=row.requires_approval,
+        code=row.code, stage=row.stage, pauses_sla=row.pauses_sla,
     )  # fmt: skip
 
 
@@ -95,7 +95,7 @@ def priority_view(row: JobPriority) -> PriorityView:
     """A priority."""
     return PriorityView(
         id=row.id, uuid=row.uuid, name=row.name, sort_order=row.sort_order,
-        response_hours=row.response_hours, completion_hours=row.completion_hours,
+        response_target=row.response_target, completion_target=row.completion_target,
     )  # fmt: skip
 
 

@@ -16,6 +16,26 @@ config = context.config
 
 def run_migrations(connection: Connection) -> None:
     """Run with batch mode on SQLite, which cannot ALTER most things in place."""
+    if connection.dialect.name != "sqlite":
+        _run(connection)
+        return
+    # Batch mode rebuilds a table by dropping it: with foreign keys on, dropping `companies`
+    # would cascade to every row that belongs to a company. The pragma only takes effect
+    # outside a transaction, so it goes straight to the driver's (autocommit) connection.
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    assert not connection.in_transaction()
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        _run(connection)
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
+    broken = raw.execute("PRAGMA foreign_key_check").fetchone()
+    if broken is not None:
+        raise RuntimeError(f"the migration left a row pointing nowhere: {tuple(broken)}")
+
+
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=Base.metadata,

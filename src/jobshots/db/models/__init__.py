@@ -2,11 +2,13 @@
 
 from jobshots.db.models.companies import ADDONS, ROLES, ApiKey, Company, LoginToken, User
 from jobshots.db.models.jobs import (
+    EMAIL_STATES,
     LINE_ITEM_KINDS,
     CaseNote,
     Document,
     Job,
     JobMessage,
+    JobStatusChange,
     LineItem,
     job_tenants,
 )
@@ -17,6 +19,7 @@ from jobshots.db.models.photos import (
     Rendition,
 )
 from jobshots.db.models.reference import (
+    SLA_CLOCKS,
     STAGES,
     DocumentCategory,
     JobPriority,
@@ -30,6 +33,7 @@ from jobshots.db.models.reference import (
 from jobshots.db.models.workflow import (
     AmendmentRequest,
     ApprovalDecision,
+    ApprovalRule,
     AuditEvent,
     JobPin,
     Recall,
@@ -38,14 +42,17 @@ from jobshots.db.models.workflow import (
 
 __all__ = [
     "ADDONS",
+    "EMAIL_STATES",
     "LINE_ITEM_KINDS",
     "PHOTO_TYPES",
     "ROLES",
+    "SLA_CLOCKS",
     "STAGES",
     "STORED_STATES",
     "AmendmentRequest",
     "ApiKey",
     "ApprovalDecision",
+    "ApprovalRule",
     "AuditEvent",
     "CaseNote",
     "Company",
@@ -56,6 +63,7 @@ __all__ = [
     "JobPin",
     "JobPriority",
     "JobStatus",
+    "JobStatusChange",
     "JobType",
     "LineItem",
     "LoginToken",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Numeric, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobshots.db.base import Entity, Timestamped
@@ -29,6 +29,12 @@ class Company(Entity, Timestamped):
     monthly_upload_quota: Mapped[int | None] = mapped_column()
     addons: Mapped[list[str]] = mapped_column(JSONType, default=lambda: list(ADDONS))
     settings: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # The working week SLA clocks count in: Monday to Friday, these hours, this zone, and
+    # the bank holidays of this UK nation (ENG, WLS, SCT or NIR, as `holidays` names them).
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/London")
+    working_day_starts: Mapped[time] = mapped_column(Time(), default=time(9))
+    working_day_ends: Mapped[time] = mapped_column(Time(), default=time(17, 30))
+    bank_holidays: Mapped[str] = mapped_column(String(3), default="ENG")
 
 
 class User(Entity, Timestamped):

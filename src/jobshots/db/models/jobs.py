@@ -79,7 +79,6 @@ class Job(Entity, Timestamped):
     quote_number: Mapped[str] = mapped_column(String(80), default="")
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_recalled: Mapped[bool] = mapped_column(default=False)
-    awaiting_approval: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -109,20 +108,48 @@ class JobMessage(Entity):
     author: Mapped[User | None] = relationship()
 
 
+class JobStatusChange(Entity):
+    """A job entering a status: the record SLA clocks are measured from."""
+
+    __tablename__ = "job_status_changes"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    status_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_statuses.id", ondelete="SET NULL")
+    )
+    # Kept as they were at the change, so editing a status later does not rewrite history.
+    stage: Mapped[str] = mapped_column(String(20))
+    pauses_sla: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Where an e-mailed note stands: waiting or retrying, delivered, given up, or no SMTP server.
+EMAIL_STATES = ("queued", "sent", "failed", "skipped")
+
+
 class CaseNote(Entity, Timestamped):
-    """An internal note on a job; its text is encrypted at rest."""
+    """A note on a job; its text (and a non-user author's name) is encrypted at rest."""
 
     __tablename__ = "case_notes"
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A reply by e-mail from one of the job's contacts, who is not a user.
+    author_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    author_name = Sealed()
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
     body = Sealed()
     is_pinned: Mapped[bool] = mapped_column(default=False)
     send_email: Mapped[bool] = mapped_column(default=False)
-    # Threading of e-mailed notes: replies carry this Message-ID back.
+    email_state: Mapped[str | None] = mapped_column(String(10))
+    email_error: Mapped[str | None] = mapped_column(String(500))
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Threading: our Message-ID for a sent note, the sender's for a reply received.
     email_message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # The note this one answers (`in_reply_to` on the wire).
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("case_notes.id"))
 
 

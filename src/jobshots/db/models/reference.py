@@ -30,16 +30,24 @@ class JobStatus(_CompanyOwned):
 
     code: Mapped[str] = mapped_column(String(40))
     stage: Mapped[str] = mapped_column(String(20))
-    requires_approval: Mapped[bool] = mapped_column(default=False)
+    # Time a job spends in this status does not count towards its SLA (awaiting access).
+    pauses_sla: Mapped[bool] = mapped_column(default=False)
+
+
+# How an SLA target is counted: every hour, working hours only, or whole working days.
+SLA_CLOCKS = ("calendar_hours", "working_hours", "working_days")
 
 
 class JobPriority(_CompanyOwned):
-    """An urgency level with the hours the company promises to respond and to complete in."""
+    """An urgency level with the time the company promises to respond and to complete in."""
 
     __tablename__ = "job_priorities"
 
-    response_hours: Mapped[int | None] = mapped_column()
-    completion_hours: Mapped[int | None] = mapped_column()
+    # Each target is a count of its clock's unit (hours, or days for working_days).
+    response_target: Mapped[int | None] = mapped_column()
+    response_clock: Mapped[str] = mapped_column(String(20), default="calendar_hours")
+    completion_target: Mapped[int | None] = mapped_column()
+    completion_clock: Mapped[str] = mapped_column(String(20), default="calendar_hours")
 
 
 class JobType(_CompanyOwned):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jobshots.db.base import Entity
+from jobshots.db.base import Entity, Timestamped
 from jobshots.db.types import JSONType, UTCDateTime
 
 
@@ -22,7 +23,12 @@ class Recall(Entity):
     reason: Mapped[str] = mapped_column(Text)
     raised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Where the job stood when recalled, so a cancelled recall puts it back as it was.
+    previous_status_id: Mapped[int | None] = mapped_column(
+        ForeignKey("job_statuses.id", ondelete="SET NULL")
+    )
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(20))  # standard | cancel
 
 
@@ -35,6 +41,8 @@ class RemedialLink(Entity):
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     parent_job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
     remedial_job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -52,8 +60,26 @@ class AmendmentRequest(Entity):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_notes: Mapped[str] = mapped_column(Text, default="")
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ApprovalRule(Entity, Timestamped):
+    """A company's approval gate: which jobs may not reach `status` until a manager approves.
+
+    A job is gated when it matches every condition set: one of `type_ids`, and a client
+    budget above `budget_over`.
+    """
+
+    __tablename__ = "approval_rules"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    status_id: Mapped[int] = mapped_column(ForeignKey("job_statuses.id", ondelete="CASCADE"))
+    budget_over: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    type_ids: Mapped[list[int]] = mapped_column(JSONType, default=list)
 
 
 class ApprovalDecision(Entity):

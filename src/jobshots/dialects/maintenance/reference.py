@@ -31,8 +31,8 @@ LIMIT_DEFAULTS = {"addresses": 50}
 # The fields of an option, as callers send them (the kind's `<x>_name` also names it).
 FIELDS = frozenset(
     {
-        "name", "sort_order", "code", "stage", "requires_approval",
-        "response_hours", "completion_hours", "start_time", "end_time",
+        "name", "sort_order", "code", "stage", "pauses_sla",
+        "response_target", "completion_target", "start_time", "end_time",
         "address_line_1", "address_line_2", "city", "postcode", "country",
         "latitude", "longitude",
     }
@@ -57,9 +57,9 @@ class OptionBody(BaseModel):
     sort_order: Any = None
     code: Any = None
     stage: Any = None
-    requires_approval: Any = None
-    response_hours: Any = None
-    completion_hours: Any = None
+    pauses_sla: Any = None
+    response_target: Any = None
+    completion_target: Any = None
     start_time: Any = None
     end_time: Any = None
     address_line_1: Any = None

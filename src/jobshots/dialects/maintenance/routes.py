@@ -12,7 +12,20 @@ from jobshots.core import csrf
 from jobshots.core.jobs import pins
 from jobshots.core.logins import service as logins
 from jobshots.core.photos import service as photos
-from jobshots.dialects.maintenance import documents, errors, jobs, reference, wire
+from jobshots.dialects.maintenance import (
+    amendments,
+    documents,
+    errors,
+    gates,
+    inbound,
+    jobs,
+    notes,
+    recalls,
+    reference,
+    remedials,
+    sla,
+    wire,
+)
 from jobshots.dialects.maintenance import photos as photo_routes
 from jobshots.dialects.maintenance.common import Caller, Writer, required
 from jobshots.http.apis import Api
@@ -69,12 +82,24 @@ def csrf_token(call: Caller) -> dict[str, Any]:
     return wire.ok("CSRF token issued", {"token": csrf.issue(call.uow, call.principal)})
 
 
-for part in (jobs.router, reference.router, photo_routes.router, documents.router):
+for part in (
+    jobs.router,
+    reference.router,
+    photo_routes.router,
+    documents.router,
+    notes.router,
+    recalls.router,
+    remedials.router,
+    amendments.router,
+    gates.router,
+    sla.router,
+    inbound.router,
+):
     router.include_router(part)
 
 API = Api(
     "Property-maintenance jobs",
     router,
-    ("/api/jobs/", "/api/auth/", "/api/security/"),
+    ("/api/jobs/", "/api/auth/", "/api/security/", "/api/inbound/"),
     errors.render,
 )

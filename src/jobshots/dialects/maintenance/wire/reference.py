@@ -73,10 +73,13 @@ def _extra(view: NamedView) -> dict[str, Any]:
         return {
             "code": view.code,
             "stage": view.stage,
-            "requires_approval": view.requires_approval,
+            "pauses_sla": view.pauses_sla,
         }
     if isinstance(view, PriorityView):
-        return {"response_hours": view.response_hours, "completion_hours": view.completion_hours}
+        return {
+            "response_target": view.response_target,
+            "completion_target": view.completion_target,
+        }
     if isinstance(view, TimeRangeView):
         return {"start_time": _clock(view.starts_at), "end_time": _clock(view.ends_at)}
     return {}

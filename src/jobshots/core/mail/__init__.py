@@ -1,0 +1,1 @@
+"""Case-note e-mail: sending notes to a job's parties and threading their replies back."""
