@@ -10,7 +10,7 @@ from sqlalchemy import select
 from jobshots.core import audit, permissions
 from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.ids import parse_uuid, storable
-from jobshots.core.jobs import changes, repository
+from jobshots.core.jobs import changes, history, lifecycle, repository
 from jobshots.core.jobs.changes import JobChanges
 from jobshots.core.jobs.views import JobDetail, JobView, job_detail, job_view
 from jobshots.core.pagination import Page, PageRequest, SliceRequest
@@ -62,18 +62,27 @@ def open_with(
 def change(uow: UnitOfWork, principal: Principal, ref: JobRef, values: JobChanges) -> JobDetail:
     """Change the fields the caller sent, and only those; a change of nothing is not recorded."""
     principal.require(permissions.JOBS_MANAGE)
-    job = get(uow, principal, ref)
+    return detail_of(uow, principal, amend(uow, principal, get(uow, principal, ref), values))
+
+
+def amend(uow: UnitOfWork, principal: Principal, job: Job, values: JobChanges) -> Job:
+    """Set the given fields on a job the caller reaches, recording each change in its history
+    (field, before, after) and a new status in its status history."""
+    before = history.snapshot(job, values.given)
+    status_before = job.status_id
     errors: changes.Errors = {}
     changes.apply(uow.session, principal.company_id, job, values, errors)
     if errors:
         raise Invalid("job is invalid: " + _summary(errors), errors)
-    if uow.session.is_modified(job):
+    changed = history.changes(before, job)
+    if changed:
         job.updated_at = utcnow()
-        fields = sorted(values.given)
+        if job.status_id != status_before and job.status_id is not None:
+            lifecycle.entered(uow, job, uow.session.get_one(JobStatus, job.status_id))
         audit.record(uow, principal, "job.updated", "job", job.uuid, job_id=job.id,
-                     data={"fields": fields})  # fmt: skip
+                     data={"changes": changed})  # fmt: skip
     uow.session.flush()
-    return detail_of(uow, principal, job)
+    return job
 
 
 def delete(uow: UnitOfWork, principal: Principal, ref: JobRef) -> None:
@@ -132,6 +141,8 @@ def _opened(uow: UnitOfWork, principal: Principal, job: Job) -> Job:
     uow.session.flush()
     # The integer id is unique already; the reference only makes it readable.
     job.reference = f"J{job.id:06d}"
+    if job.status_id is not None:
+        lifecycle.entered(uow, job, uow.session.get_one(JobStatus, job.status_id), job.created_at)
     audit.record(uow, principal, "job.created", "job", job.uuid, job_id=job.id)
     return job
 

@@ -1,0 +1,29 @@
+"""A job moving between statuses: the one place a status change is checked and recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jobshots.core.uow import UnitOfWork
+from jobshots.db.models import Job, JobStatus, JobStatusChange
+from jobshots.db.types import utcnow
+
+
+def move(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = None) -> None:
+    """Put `job` in `status` (one of its company's) and record when it entered it."""
+    job.status_id = status.id
+    entered(uow, job, status, at)
+
+
+def entered(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = None) -> None:
+    """Record that `job` (flushed, with an id) has just entered `status`."""
+    uow.session.add(
+        JobStatusChange(
+            company_id=job.company_id,
+            job_id=job.id,
+            status_id=status.id,
+            stage=status.stage,
+            pauses_sla=status.pauses_sla,
+            changed_at=at or utcnow(),
+        )
+    )
