@@ -106,3 +106,57 @@ def test_the_first_releases_statuses_and_priorities_keep_their_meaning(database_
         "written_off": "closed",
     }
     assert tuple(targets) == (None, 24)
+
+
+def test_workflows_keep_every_row_and_record_each_jobs_status(database_url: str) -> None:
+    command.downgrade(alembic_config(database_url), "0002")
+    engine = create_engine(normalise_url(database_url))
+    stamp = "2026-03-01 08:00:00"
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO companies (id, uuid, name, vat_rate, addons, settings, created_at,"
+                    " updated_at) VALUES (1, :u, 'Old Co', 20, '[]', '{}', :t, :t)"
+                ),
+                {"u": "00000000-0000-0000-0000-000000000001", "t": stamp},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO job_statuses (id, uuid, company_id, code, name, stage,"
+                    " requires_approval, sort_order, created_at, updated_at)"
+                    " VALUES (1, :u, 1, 'open', 'Open', 'new', false, 0, :t, :t)"
+                ),
+                {"u": "00000000-0000-0000-0000-000000000101", "t": stamp},
+            )
+            for job_id in (1, 2):
+                conn.execute(
+                    text(
+                        "INSERT INTO jobs (id, uuid, company_id, title, description, reference,"
+                        " status_id, vat_rate, works_order_ref, invoice_number, quote_number,"
+                        " is_recalled, awaiting_approval, created_at, updated_at)"
+                        " VALUES (:i, :u, 1, 'Leak', '', :r, 1, 20, '', '', '', false, false,"
+                        " :t, :t)"
+                    ),
+                    {
+                        "i": job_id,
+                        "u": f"00000000-0000-0000-0000-00000000020{job_id}",
+                        "r": f"J00000{job_id}",
+                        "t": stamp,
+                    },
+                )
+        upgrade(database_url)
+        with engine.connect() as conn:
+            jobs = conn.execute(text("SELECT count(*) FROM jobs")).scalar_one()
+            history = conn.execute(
+                text("SELECT job_id, stage, pauses_sla FROM job_status_changes ORDER BY job_id")
+            ).all()
+            week = conn.execute(
+                text("SELECT time_zone, bank_holidays FROM companies WHERE id = 1")
+            ).one()
+    finally:
+        engine.dispose()
+    # On SQLite the batch rebuild of `companies` once cascaded deletes to every job.
+    assert jobs == 2
+    assert [tuple(row) for row in history] == [(1, "new", False), (2, "new", False)]
+    assert tuple(week) == ("Europe/London", "ENG")

@@ -149,14 +149,34 @@ def upgrade() -> None:
 
 def _record_current_statuses() -> None:
     """Each existing job's status as its first recorded change, so its SLA can be measured."""
-    conn = op.get_bind()
-    rows = conn.execute(
-        sa.text(
-            "SELECT jobs.company_id, jobs.id, jobs.status_id, job_statuses.stage,"
-            " job_statuses.pauses_sla, jobs.created_at FROM jobs"
-            " JOIN job_statuses ON job_statuses.id = jobs.status_id"
+    when = jobshots.db.types.UTCDateTime(timezone=True)
+    jobs = sa.table(
+        "jobs",
+        sa.column("id", sa.Integer()),
+        sa.column("company_id", sa.Integer()),
+        sa.column("status_id", sa.Integer()),
+        sa.column("created_at", when),
+    )
+    statuses = sa.table(
+        "job_statuses",
+        sa.column("id", sa.Integer()),
+        sa.column("stage", sa.String()),
+        sa.column("pauses_sla", sa.Boolean()),
+    )
+    rows = (
+        op.get_bind()
+        .execute(
+            sa.select(
+                jobs.c.company_id,
+                jobs.c.id,
+                jobs.c.status_id,
+                statuses.c.stage,
+                statuses.c.pauses_sla,
+                jobs.c.created_at,
+            ).join(statuses, statuses.c.id == jobs.c.status_id)
         )
-    ).all()
+        .all()
+    )
     changes = sa.table(
         "job_status_changes",
         sa.column("uuid", sa.Uuid()),
@@ -165,7 +185,7 @@ def _record_current_statuses() -> None:
         sa.column("status_id", sa.Integer()),
         sa.column("stage", sa.String()),
         sa.column("pauses_sla", sa.Boolean()),
-        sa.column("changed_at", jobshots.db.types.UTCDateTime(timezone=True)),
+        sa.column("changed_at", when),
     )
     if rows:
         op.bulk_insert(
