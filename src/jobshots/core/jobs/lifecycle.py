@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Job, JobStatus, JobStatusChange
+from jobshots.db.models import STAGES, Job, JobStatus, JobStatusChange
 from jobshots.db.types import utcnow
+
+_COMPLETE = STAGES.index("complete")
 
 
 def move(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = None) -> None:
@@ -16,7 +18,13 @@ def move(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = Non
 
 
 def entered(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = None) -> None:
-    """Record that `job` (flushed, with an id) has just entered `status`."""
+    """Record that `job` (flushed, with an id) has just entered `status`; a job entering the
+    complete stage is completed then, and one taken back before it is no longer complete."""
+    at = at or utcnow()
+    if STAGES.index(status.stage) < _COMPLETE:
+        job.completed_at = None
+    elif status.stage == "complete" or job.completed_at is None:
+        job.completed_at = at
     uow.session.add(
         JobStatusChange(
             company_id=job.company_id,
@@ -24,6 +32,6 @@ def entered(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = 
             status_id=status.id,
             stage=status.stage,
             pauses_sla=status.pauses_sla,
-            changed_at=at or utcnow(),
+            changed_at=at,
         )
     )
