@@ -20,6 +20,10 @@ REMEDIALS = "api.jobs.remedials.manage"
 PINS = "api.jobs.toggle_pin.manage"
 # Ours: the vendor's lookups are read with the jobs; changing them is for managers only.
 REFERENCE_MANAGE = "api.jobs.reference_data.manage"
+# Ours: the vendor's pages give the approval gate only the jobs key; deciding at a gate and
+# setting the company's gate rule are kept for managers.
+APPROVAL_GATE = "api.jobs.approval_gate.manage"
+APPROVAL_RULE = "api.jobs.approval_gate_rule.manage"
 COMPANY_ADMIN = "company.admin"
 
 ALL = frozenset(
@@ -40,19 +44,25 @@ ALL = frozenset(
         REMEDIALS,
         PINS,
         REFERENCE_MANAGE,
+        APPROVAL_GATE,
+        APPROVAL_RULE,
         COMPANY_ADMIN,
     }
 )
 # The vendor's pages spell some keys two ways; both name the same permission.
 SPELLINGS = {"api.jobs.case-notes.manage": CASE_NOTES}
 # A key granted to manage something may also read it: the vendor's clients hold only the
-# manage key of an endpoint and still list through it.
+# manage key of an endpoint and still list through it, and a manager's key narrowed to that
+# one key still decides what it covers (amendments, the approval gate).
 IMPLIED = {
-    JOBS_MANAGE: frozenset({JOBS_LIST}),
+    JOBS_MANAGE: frozenset({JOBS_LIST, APPROVAL_GATE}),
+    AMENDMENTS: frozenset({AMENDMENT_APPROVAL}),
     PHOTOS_MANAGE: frozenset({PHOTOS_VIEW}),
     DOCUMENTS: frozenset({ATTACHMENTS, DOCUMENT_THUMBNAILS}),
 }
 
+# What owners and managers decide and set, and staff do not.
+_MANAGERS_ONLY = frozenset({AMENDMENT_APPROVAL, REFERENCE_MANAGE, APPROVAL_GATE, APPROVAL_RULE})
 _READ = frozenset({JOBS_LIST, PHOTOS_VIEW, DOCUMENT_THUMBNAILS, ATTACHMENTS})
 # Contractors and agents work on their own jobs only (the jobs rule narrows what they see).
 _FIELD_WORKER = _READ | {PHOTOS_MANAGE, DOCUMENTS, CASE_NOTES, AMENDMENTS, AMENDABLE_FIELDS, PINS}
@@ -60,7 +70,7 @@ _FIELD_WORKER = _READ | {PHOTOS_MANAGE, DOCUMENTS, CASE_NOTES, AMENDMENTS, AMEND
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": ALL,
     "manager": ALL - {COMPANY_ADMIN},
-    "staff": ALL - {COMPANY_ADMIN, AMENDMENT_APPROVAL, REFERENCE_MANAGE},
+    "staff": ALL - _MANAGERS_ONLY - {COMPANY_ADMIN},
     "contractor": _FIELD_WORKER,
     "agent": _FIELD_WORKER,
     "viewer": _READ,

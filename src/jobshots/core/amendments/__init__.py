@@ -1,0 +1,1 @@
+"""Amendments: proposed changes to a job's fields, decided by a manager."""
