@@ -54,7 +54,7 @@ def read(raw: bytes) -> IncomingMail:
             raise UnreadableMessage("the message has no headers")
         automatic = automatic_reason(message)
         if automatic is not None:
-            raise AutomaticMessage(f"refused: {automatic}")
+            raise AutomaticMessage(f"not written by a person: {automatic}")
         name, address = _sender(message)
         return IncomingMail(
             message_id=_own_message_id(message, raw),
