@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import JSONResponse
 
 from jobshots.core.errors import Invalid
+from jobshots.core.jobs import commits
 from jobshots.core.jobs import service as jobs
 from jobshots.core.jobs.changes import JobChanges
 from jobshots.core.jobs.repository import JobQuery
@@ -16,6 +17,7 @@ from jobshots.core.pagination import SliceRequest
 from jobshots.core.reference import service as reference
 from jobshots.dialects.maintenance import wire
 from jobshots.dialects.maintenance.common import Caller, Writer, required, whole_number
+from jobshots.dialects.maintenance.wire import commits as commit_wire
 from jobshots.dialects.maintenance.wire import jobs as job_wire
 from jobshots.dialects.maintenance.wire import reference as reference_wire
 
@@ -70,6 +72,7 @@ def read_jobs(
     call: Caller,
     action: str | None = None,
     uuid: str | None = None,
+    job_uuid: str | None = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
     status_id: str | None = None,
     priority_id: str | None = None,
@@ -81,7 +84,8 @@ def read_jobs(
     limit: str | None = None,
     offset: str | None = None,
 ) -> dict[str, Any]:
-    """`action=list` (with search and filters), `action=get&uuid=`, `action=get_file_types`."""
+    """`action=list` (with search and filters), `action=get&uuid=`, `action=get_file_types`,
+    `action=list_commits&uuid=` (the job's history, newest first, paged like the list)."""
     chosen = required(action, "action")
     if chosen == "get":
         found = jobs.detail(call.uow, call.principal, required(uuid, "uuid"))
@@ -90,8 +94,17 @@ def read_jobs(
         types, total = reference.list_items(call.uow, call.principal, "document_types")
         items = [reference_wire.item("document_types", view) for view in types]
         return wire.listed("File types retrieved", items, total)
+    paging = SliceRequest(
+        offset=whole_number(offset, "offset") or 0,
+        limit=_or_default(whole_number(limit, "limit"), LIMIT_DEFAULT),
+        maximum=LIMIT_MAX,
+    )
+    if chosen == "list_commits":
+        job = required(uuid or job_uuid, "uuid")
+        events, total = commits.of_job(call.uow, call.principal, job, paging)
+        return wire.listed("Job history retrieved", [commit_wire.commit(e) for e in events], total)
     if chosen != "list":
-        raise Invalid.field("action", "must be list, get or get_file_types")
+        raise Invalid.field("action", "must be list, get, get_file_types or list_commits")
     query = JobQuery(
         words=tuple((search or "").split()),
         status_id=whole_number(status_id, "status_id"),
@@ -101,11 +114,6 @@ def read_jobs(
         created_by_id=whole_number(created_by, "created_by"),
         has_photos=_flag(has_photos, "has_photos"),
         has_documents=_flag(has_documents, "has_documents"),
-    )
-    paging = SliceRequest(
-        offset=whole_number(offset, "offset") or 0,
-        limit=_or_default(whole_number(limit, "limit"), LIMIT_DEFAULT),
-        maximum=LIMIT_MAX,
     )
     found_jobs, total = jobs.search(call.uow, call.principal, query, paging)
     return wire.listed("Jobs retrieved", [job_wire.job(item) for item in found_jobs], total)
