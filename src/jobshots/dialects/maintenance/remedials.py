@@ -1,7 +1,97 @@
-"""Routes of the maintenance API: remedials (being built for issue 12)."""
+"""Routes of the maintenance API: `/api/jobs/remedials`, follow-on jobs linked to a job."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from jobshots.core.errors import Invalid
+from jobshots.core.jobs import remedials
+from jobshots.core.jobs.service import JobRef
+from jobshots.dialects.maintenance.common import (
+    Caller,
+    Writer,
+    body_values,
+    required,
+    required_job,
+    text,
+    whole_number,
+)
+from jobshots.dialects.maintenance.wire import remedials as wire
 
 router = APIRouter(tags=["Property-maintenance jobs"])
+PATH = "/api/jobs/remedials"
+# The guide's words and the reference's, for the same two actions.
+LINK, UNLINK = frozenset({"link", "create"}), frozenset({"unlink", "delete"})
+
+Values = Annotated[dict[str, Any], Depends(body_values)]
+
+_FIELDS = {
+    "action": {"type": "string", "enum": ["link", "create", "unlink", "delete"]},
+    "parent_job_uuid": {"type": "string", "format": "uuid"},
+    "job_uuid": {"type": "string", "format": "uuid"},
+    "remedial_job_uuid": {"type": "string", "format": "uuid"},
+    "reason": {"type": "string"},
+    "csrf_token": {"type": "string"},
+}
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            kind: {"schema": {"type": "object", "required": ["action"], "properties": _FIELDS}}
+            for kind in ("application/json", "application/x-www-form-urlencoded")
+        },
+    }
+}
+
+
+@router.get(PATH, summary="List a job's remedial jobs")
+def read_remedials(
+    call: Caller,
+    action: str | None = None,
+    job_id: str | None = None,
+    job_uuid: str | None = None,
+    parent_job_uuid: str | None = None,
+) -> dict[str, Any]:
+    """`action=list&job_uuid=`: the jobs linked to it as remedials, and its own parent."""
+    if required(action, "action") != "list":
+        raise Invalid.field("action", "must be list")
+    job = required_job(job_id, job_uuid or parent_job_uuid)
+    return wire.listed(remedials.of_job(call.uow, call.principal, job))
+
+
+@router.post(PATH, summary="Link or unlink a remedial job", openapi_extra=_BODY)
+def write_remedials(call: Writer, values: Values, action: str | None = None) -> dict[str, Any]:
+    """`action=link` (or `create`) with `parent_job_uuid` (or `job_uuid`),
+    `remedial_job_uuid` and `reason`; `action=unlink` (or `delete`) with `remedial_job_uuid`
+    and, if sent, the `parent_job_uuid` it must be linked to. No job is deleted."""
+    chosen = required(text(values.get("action")) or action, "action")
+    parent = _named(values, "parent_job") or _named(values, "job")
+    if chosen in LINK:
+        remedial = _named(values, "remedial_job")
+        if parent is None:
+            raise Invalid.field("parent_job_uuid", "(or job_uuid) is required")
+        if remedial is None:
+            raise Invalid.field("remedial_job_uuid", "is required")
+        reason = text(values.get("reason"))
+        made = remedials.link(call.uow, call.principal, parent, remedial, reason)
+        return wire.linked(made)
+    if chosen in UNLINK:
+        remedial = _named(values, "remedial_job")
+        if remedial is None:
+            # The guide's unlink names only the job to take off its parent.
+            remedial, parent = _named(values, "job"), _named(values, "parent_job")
+        if remedial is None:
+            raise Invalid.field("remedial_job_uuid", "is required")
+        return wire.unlinked(remedials.unlink(call.uow, call.principal, remedial, parent))
+    raise Invalid.field("action", "must be link, create, unlink or delete")
+
+
+def _named(values: dict[str, Any], prefix: str) -> JobRef | None:
+    """The job a body names by `<prefix>_id` or `<prefix>_uuid`, if it names one."""
+    number = whole_number(values.get(f"{prefix}_id"), f"{prefix}_id")
+    if number is not None:
+        return number
+    named = text(values.get(f"{prefix}_uuid"))
+    return named if named is not None and named.strip() else None
