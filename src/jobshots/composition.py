@@ -7,13 +7,15 @@ from jobshots.core.context import Context
 from jobshots.db.engine import make_engine, make_session_factory
 from jobshots.db.migrate import upgrade
 from jobshots.db.sealed import KeyRing
+from jobshots.mailer.smtp import SmtpMailer
 from jobshots.storage.factory import open_storage
 from jobshots.tasks.base import DatabaseOnly
 from jobshots.tasks.factory import runner_for
 
 
 def build_context(settings: Settings, *, serving: bool = False) -> Context:
-    """Connect the database and storage; start the task runner a process of this kind needs.
+    """Connect the database, storage and mail server; start the task runner a process of this
+    kind needs.
 
     `serving` is for `jobshots serve`: with SQLite, its worker threads and processes start
     here, so call it inside the server's lifespan, never at import.
@@ -33,6 +35,7 @@ def build_context(settings: Settings, *, serving: bool = False) -> Context:
         ),
         storage=storage,
         tasks=DatabaseOnly(),
+        mailer=SmtpMailer(settings.smtp_url) if settings.smtp_url else None,
     )
     ctx.tasks = runner_for(ctx, serving=serving)
     return ctx

@@ -1,4 +1,4 @@
-"""The long-lived things a process needs: settings, database, storage, task runner."""
+"""The long-lived things a process needs: settings, database, storage, task runner, mailer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobshots.config import Settings
+from jobshots.core.mail.mailer import Mailer
 from jobshots.core.tasks import TaskRunner
 from jobshots.core.uow import UnitOfWork
 from jobshots.storage.base import Storage
@@ -22,6 +23,8 @@ class Context:
     sessions: sessionmaker[Session]
     storage: Storage
     tasks: TaskRunner
+    # None when no SMTP server is configured: notes meant for e-mail are then `skipped`.
+    mailer: Mailer | None = None
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work."""

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 
 from jobshots.core.context import Context
+from jobshots.core.mail import delivery, outbound
 from jobshots.core.photos import processing
 from jobshots.core.tasks import Payload, Task
 from jobshots.media.pipeline import DecodeJob, DecodeResult
 
+log = logging.getLogger(__name__)
+
 Handler = Callable[[Payload], str]
 Decoder = Callable[[DecodeJob], DecodeResult]
-TASK_NAMES = (processing.PROCESS_PHOTO,)
+TASK_NAMES = (processing.PROCESS_PHOTO, outbound.DELIVER_NOTE)
 
 
 def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
@@ -20,11 +25,39 @@ def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
         processing.PROCESS_PHOTO: lambda payload: processing.process_photo(
             ctx, int(payload["photo_id"]), decoder
         ),
+        outbound.DELIVER_NOTE: lambda payload: _deliver_note(ctx, int(payload["note_id"])),
     }
 
 
 def waiting(ctx: Context, *, everything: bool) -> list[Task]:
     """Work the database says is unfinished: after the grace period, or all of it."""
-    cutoff = None if everything else processing.grace_cutoff(ctx)
-    found = processing.awaiting_processing(ctx, cutoff)
-    return [processing.task_for(photo_id) for photo_id in found]
+    photo_cutoff = None if everything else processing.grace_cutoff(ctx)
+    photos = processing.awaiting_processing(ctx, photo_cutoff)
+    note_cutoff = None if everything else delivery.grace_cutoff(ctx)
+    notes = delivery.waiting(ctx, note_cutoff)
+    return [
+        *(processing.task_for(photo_id) for photo_id in photos),
+        *(outbound.task_for(note_id) for note_id in notes),
+    ]
+
+
+def _deliver_note(ctx: Context, note_id: int) -> str:
+    outcome = delivery.deliver(ctx, note_id)
+    if outcome.retry_in is not None:
+        _enqueue_later(ctx, outbound.task_for(note_id), outcome.retry_in)
+    return str(outcome)
+
+
+def _enqueue_later(ctx: Context, task: Task, seconds: float) -> None:
+    """Enqueue `task` after a wait, holding no worker meanwhile; a wait lost with its process
+    is made good by the recovery sweep, since the note is still queued."""
+
+    def enqueue() -> None:
+        try:
+            ctx.tasks.enqueue(task)
+        except Exception:
+            log.exception("%s: could not be enqueued again; the recovery sweep will", task.key)
+
+    timer = threading.Timer(seconds, enqueue)
+    timer.daemon = True
+    timer.start()

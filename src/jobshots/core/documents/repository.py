@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from jobshots.core.documents.views import DocumentView
@@ -26,6 +26,19 @@ def by_uuid(document_uuid: uuid.UUID) -> ColumnElement[bool]:
 def in_job(job_id: int) -> ColumnElement[bool]:
     """Match the documents of one job."""
     return Document.job_id == job_id
+
+
+def of_note(note_id: int) -> ColumnElement[bool]:
+    """Match the documents sent with one case note."""
+    return Document.case_note_id == note_id
+
+
+def release_from_note(session: Session, note_id: int) -> int:
+    """Detach a note's documents from it (they stay documents of the job); how many."""
+    result = session.execute(
+        update(Document).where(Document.case_note_id == note_id).values(case_note_id=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def find(session: Session, reach: Reach, match: ColumnElement[bool]) -> Document | None:

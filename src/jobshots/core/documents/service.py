@@ -18,8 +18,9 @@ from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import service as jobs
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Company, Document
+from jobshots.db.models import CaseNote, Company, Document, Job
 from jobshots.media.incoming import IncomingFile
+from jobshots.media.sniff import Sniffed
 from jobshots.storage import keys
 from jobshots.storage.base import Storage
 
@@ -65,28 +66,34 @@ def upload(
         raise Invalid.field("file", "must be one file: each document is one file")
     [item] = incoming
     [kind] = intake.accept(uow, company, incoming, intake.DOCUMENTS)
-    document_uuid = uuid.uuid4()
-    key = keys.document(company.uuid, document_uuid, kind.extension)
-    intake.put(uow, key, item, kind)
-    document = Document(
-        uuid=document_uuid,
-        company_id=company.id,
-        job_id=job.id,
-        category_id=document_type_id,
-        uploaded_by_id=principal.user_id,
-        file_name=item.filename or f"document.{kind.extension}",
-        file_size=item.size,
-        mime_type=kind.mime_type,
-        checksum_sha256=item.sha256,
-        storage_key=key,
-    )
-    uow.session.add(document)
-    uow.session.flush()
-    audit.record(
-        uow, principal, "document.uploaded", "document", document.uuid, job_id=job.id,
-        data={"file_name": document.file_name, "mime_type": document.mime_type},
-    )  # fmt: skip
+    document = _store(uow, principal, company, job, item, kind, category_id=document_type_id)
     return _view(uow, document)
+
+
+def attach_to_note(
+    uow: UnitOfWork, principal: Principal, note: CaseNote, incoming: list[IncomingFile]
+) -> int:
+    """Store the files sent with a case note as documents of its job, by the rules every
+    document follows (the documents add-on, size, type by its bytes, quota); how many."""
+    if not incoming:
+        return 0
+    company = uow.session.get_one(Company, principal.company_id)
+    policy.require_addon(company, "documents")
+    job = uow.session.get_one(Job, note.job_id)
+    kinds = intake.accept(uow, company, incoming, intake.DOCUMENTS)
+    for item, kind in zip(incoming, kinds, strict=True):
+        _store(uow, principal, company, job, item, kind, case_note=note)
+    return len(incoming)
+
+
+def of_note(uow: UnitOfWork, note: CaseNote) -> list[DocumentView]:
+    """The documents sent with a note the caller has been shown to reach, oldest first."""
+    return repository.views(uow.session, repository.of_note(note.id))
+
+
+def release_from_note(uow: UnitOfWork, note: CaseNote) -> int:
+    """Keep a note's documents as documents of its job alone, before the note goes; how many."""
+    return repository.release_from_note(uow.session, note.id)
 
 
 def of_job(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[DocumentView]:
@@ -119,6 +126,44 @@ def delete(uow: UnitOfWork, principal: Principal, ref: DocumentRef) -> None:
     uow.session.delete(document)
     uow.session.flush()
     uow.after_commit(lambda: storage.delete(key))
+
+
+def _store(
+    uow: UnitOfWork,
+    principal: Principal,
+    company: Company,
+    job: Job,
+    item: IncomingFile,
+    kind: Sniffed,
+    *,
+    category_id: int | None = None,
+    case_note: CaseNote | None = None,
+) -> Document:
+    document_uuid = uuid.uuid4()
+    key = keys.document(company.uuid, document_uuid, kind.extension)
+    intake.put(uow, key, item, kind)
+    document = Document(
+        uuid=document_uuid,
+        company_id=company.id,
+        job_id=job.id,
+        case_note_id=case_note.id if case_note is not None else None,
+        category_id=category_id,
+        uploaded_by_id=principal.user_id,
+        file_name=item.filename or f"document.{kind.extension}",
+        file_size=item.size,
+        mime_type=kind.mime_type,
+        checksum_sha256=item.sha256,
+        storage_key=key,
+    )
+    uow.session.add(document)
+    uow.session.flush()
+    data = {"file_name": document.file_name, "mime_type": document.mime_type}
+    if case_note is not None:
+        data["case_note_uuid"] = str(case_note.uuid)
+    audit.record(
+        uow, principal, "document.uploaded", "document", document.uuid, job_id=job.id, data=data
+    )
+    return document
 
 
 def _company(uow: UnitOfWork, principal: Principal, permission: str) -> Company:

@@ -1,0 +1,1 @@
+"""Mail transports: how the core's messages leave the server (SMTP)."""
