@@ -18,6 +18,7 @@ from jobshots.core.apikeys import service as apikeys
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import CoreError
+from jobshots.core.jobs.views import RuleView
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
 
@@ -203,8 +204,26 @@ def company_update(
     storage_quota_bytes: Annotated[int | None, typer.Option()] = None,
     monthly_upload_quota: Annotated[int | None, typer.Option()] = None,
     vat_rate: Annotated[str | None, typer.Option(help="Percent, e.g. 20")] = None,
+    approval_gate_status: Annotated[
+        str | None,
+        typer.Option(help='The status held jobs may not reach unapproved; "" removes the gate.'),
+    ] = None,
+    approval_gate_budget: Annotated[
+        str | None,
+        typer.Option(help='Hold only jobs whose client budget is above this; "" drops it.'),
+    ] = None,
+    approval_gate_types: Annotated[
+        str | None,
+        typer.Option(help='Hold only jobs of these types (names, by commas); "" drops it.'),
+    ] = None,
 ) -> None:
-    """Change a company's plan: add-ons, upload limit, quotas, VAT rate."""
+    """Change a company's plan (add-ons, upload limit, quotas, VAT rate) and its approval gate.
+
+    A gate holds the jobs matching every condition set (a type, a budget above); with neither,
+    it holds every job.
+    """
+    from jobshots.core.jobs import approvals
+
     try:
         rate = Decimal(vat_rate) if vat_rate is not None else None
     except InvalidOperation as exc:
@@ -217,9 +236,31 @@ def company_update(
         monthly_upload_quota=monthly_upload_quota,
         vat_rate=rate,
     )
+    gate = (approval_gate_status, approval_gate_budget, approval_gate_types)
+    gated = gate != (None, None, None)
+    rule: RuleView | None = None
     with _unit_of_work() as uow:
-        companies.update_plan(uow, companies.get(uow, company), change)
+        found = companies.get(uow, company)
+        if any(value is not None for value in vars(change).values()) or not gated:
+            companies.update_plan(uow, found, change)
+        if gated:
+            named = approvals.named_change(uow, found.id, *gate)
+            rule = approvals.set_rule(uow, found.id, named, None)
+    if gated:
+        typer.echo(_gate_summary(rule))
     typer.echo("company updated")
+
+
+def _gate_summary(rule: RuleView | None) -> str:
+    """The company's approval gate in one line."""
+    if rule is None:
+        return "approval gate: none"
+    held = [f"of type {', '.join(item.name for item in rule.job_types)}"] if rule.job_types else []
+    if rule.budget_over is not None:
+        held.append(f"with a client budget over {rule.budget_over}")
+    return (
+        f"approval gate: at '{rule.status.name}' for jobs {' and '.join(held) or 'of every kind'}"
+    )
 
 
 @user_app.command("create")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from jobshots.core.jobs import gates
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import STAGES, Job, JobStatus, JobStatusChange
 from jobshots.db.types import utcnow
@@ -20,6 +21,7 @@ def move(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = Non
 def entered(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = None) -> None:
     """Record that `job` (flushed, with an id) has just entered `status`; a job entering the
     complete stage is completed then, and one taken back before it is no longer complete."""
+    gates.check(uow, job, status)
     at = at or utcnow()
     if STAGES.index(status.stage) < _COMPLETE:
         job.completed_at = None

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, u
 from sqlalchemy.orm import Session, selectinload
 
 from jobshots.core.ids import storable
+from jobshots.core.jobs import gates
 from jobshots.core.jobs.views import Tally
 from jobshots.db.models import (
     AuditEvent,
@@ -173,7 +174,7 @@ def full(session: Session, reach: Reach, job_id: int) -> Job:
 
 
 def tallies(session: Session, user_id: int, job_ids: Sequence[int]) -> dict[int, Tally]:
-    """Each job's photo and document counts and the user's pin, in three queries."""
+    """Each job's photo and document counts, the user's pin and the job's approval gate."""
     if not job_ids:
         return {}
     photos = _counts(session, Photo.job_id, Photo.job_id.in_(job_ids), _shown_photos(Photo.job_id))
@@ -183,8 +184,11 @@ def tallies(session: Session, user_id: int, job_ids: Sequence[int]) -> dict[int,
             select(JobPin.job_id).where(JobPin.user_id == user_id, JobPin.job_id.in_(job_ids))
         )
     )
+    held = gates.of_jobs(session, job_ids)
     return {
-        job_id: Tally(photos.get(job_id, 0), documents.get(job_id, 0), job_id in pinned)
+        job_id: Tally(
+            photos.get(job_id, 0), documents.get(job_id, 0), job_id in pinned, held.get(job_id)
+        )
         for job_id in job_ids
     }
 

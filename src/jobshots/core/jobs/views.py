@@ -64,6 +64,30 @@ class Named:
 
 
 @dataclass(frozen=True)
+class GateView:
+    """Where a job held by its company's approval gate stands: `pending` until a manager
+    decides, then the latest decision (`approved` or `rejected`), who made it and why."""
+
+    state: str
+    status: Named
+    decided_by: Named | None
+    decided_at: datetime | None
+    notes: str
+
+
+@dataclass(frozen=True)
+class RuleView:
+    """A company's approval rule: the status it guards and the conditions of the jobs it holds
+    (None and no types mean that condition is not set)."""
+
+    status: Named
+    stage: str
+    budget_over: Decimal | None
+    job_types: list[Named]
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
 class JobDetail:
     """Everything about one job as the office sees it, for the caller asking."""
 
@@ -101,15 +125,18 @@ class JobDetail:
     documents_count: int
     created_at: datetime
     updated_at: datetime
+    approval_gate: GateView | None = None
 
 
 @dataclass(frozen=True)
 class Tally:
-    """What a job holds and whether the caller pinned it: read for a whole page at once."""
+    """What a job holds, whether the caller pinned it and its approval gate (None when no gate
+    holds it): read for a whole page at once."""
 
     photos: int = 0
     documents: int = 0
     pinned: bool = False
+    gate: GateView | None = None
 
 
 def job_detail(job: Job, tally: Tally) -> JobDetail:
@@ -149,6 +176,7 @@ def job_detail(job: Job, tally: Tally) -> JobDetail:
         documents_count=tally.documents,
         created_at=job.created_at,
         updated_at=job.updated_at,
+        approval_gate=tally.gate,
     )
 
 

@@ -1,7 +1,101 @@
-"""Routes of the maintenance API: gates (being built for issue 12)."""
+"""Routes of the maintenance API: a job's approval gate (`/api/jobs/approval-gate`) and the
+company's rule of which jobs it holds (`/api/jobs/approval-gate-rule`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from jobshots.core.errors import Invalid
+from jobshots.core.jobs import approvals
+from jobshots.dialects.maintenance import wire
+from jobshots.dialects.maintenance.common import Caller, Writer, required_job, text
+from jobshots.dialects.maintenance.wire import gates as gate_wire
 
 router = APIRouter(tags=["Property-maintenance jobs"])
+# The decisions callers send, by the core's; the request's past tense is taken too.
+DECISIONS = {"approve": "approve", "approved": "approve", "reject": "reject", "rejected": "reject"}
+# The rule's fields as callers send them, by the core's names.
+RULE_FIELDS = {"status_id": "status_id", "budget_over": "budget_over", "job_type_ids": "type_ids"}
+
+
+class DecisionBody(BaseModel):
+    """`POST /api/jobs/approval-gate`: the job, `approve` or `reject`, and why."""
+
+    model_config = ConfigDict(extra="ignore")
+    job_uuid: Any = None
+    job_id: Any = None
+    decision: Any = None
+    notes: Any = None
+
+
+class RuleBody(BaseModel):
+    """`POST /api/jobs/approval-gate-rule`: `action=set` (only the fields sent change) or
+    `action=delete`."""
+
+    model_config = ConfigDict(extra="ignore")
+    action: str | None = None
+    status_id: Any = None
+    budget_over: Any = None
+    job_type_ids: Any = None
+
+    def change(self) -> approvals.RuleChange:
+        """The fields sent, by the core's names."""
+        sent = self.model_fields_set & RULE_FIELDS.keys()
+        return approvals.RuleChange({RULE_FIELDS[name]: getattr(self, name) for name in sent})
+
+
+@router.get("/api/jobs/approval-gate", summary="A job's approval gate")
+def read_gate(
+    call: Caller, job_uuid: str | None = None, job_id: str | None = None
+) -> dict[str, Any]:
+    """The job's gate (`pending`, `approved` or `rejected`); null when no gate holds it."""
+    found = approvals.gate(call.uow, call.principal, required_job(job_id, job_uuid))
+    return _answer("Approval gate retrieved", gate_wire.gate(found))
+
+
+@router.post("/api/jobs/approval-gate", summary="Approve or reject a job at its approval gate")
+def decide(body: DecisionBody, call: Writer) -> dict[str, Any]:
+    """Managers and owners only; the latest decision stands. A job no gate holds is 400."""
+    job = required_job(text(body.job_id), text(body.job_uuid))
+    chosen = DECISIONS.get(str(body.decision).strip().lower()) if body.decision else None
+    if chosen is None:
+        raise Invalid.field("decision", "must be approve or reject")
+    if body.notes is not None and not isinstance(body.notes, str):
+        raise Invalid.field("notes", "must be text")
+    made = approvals.decide(call.uow, call.principal, job, chosen, body.notes)
+    message = "Job approved at its gate" if chosen == "approve" else "Job rejected at its gate"
+    return wire.ok(message, gate_wire.gate(made))
+
+
+@router.get("/api/jobs/approval-gate-rule", summary="The company's approval gate rule")
+def read_rule(call: Caller) -> dict[str, Any]:
+    """The status the gate guards and the conditions of the jobs it holds; null when none."""
+    found = approvals.rule(call.uow, call.principal)
+    return _answer("Approval gate rule retrieved", gate_wire.rule(found))
+
+
+@router.post(
+    "/api/jobs/approval-gate-rule", summary="Set or remove the company's approval gate rule"
+)
+def write_rule(body: RuleBody, call: Writer, action: str | None = None) -> dict[str, Any]:
+    """`action=set` (the default): `status_id`, `budget_over`, `job_type_ids`, only those sent
+    change; `action=delete` removes the rule. Managers and owners only."""
+    chosen = body.action or action or "set"
+    if chosen in ("delete", "remove"):
+        approvals.change_rule(call.uow, call.principal, approvals.RuleChange({"status_id": None}))
+        return _answer("Approval gate rule removed", None)
+    if chosen != "set":
+        raise Invalid.field("action", "must be set or delete")
+    change = body.change()
+    if "status_id" in change.values and change.values["status_id"] is None:
+        raise Invalid.field("status_id", "must be a status id (use action=delete to remove)")
+    made = approvals.change_rule(call.uow, call.principal, change)
+    return wire.ok("Approval gate rule saved", gate_wire.rule(made))
+
+
+def _answer(message: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    """The success envelope whose `data` is null, not left out, when there is nothing."""
+    return {**wire.ok(message), "data": data}

@@ -8,6 +8,7 @@ from typing import Any
 
 from jobshots.core.jobs.views import JobDetail, Named
 from jobshots.core.times import iso_seconds
+from jobshots.dialects.maintenance.wire.gates import gate
 
 # The vendor's name of each job field, by the core's; the same table reads requests.
 FIELD_NAMES = {
@@ -38,7 +39,8 @@ FIELD_NAMES = {
 
 
 def job(item: JobDetail) -> dict[str, Any]:
-    """One job, every field of the vendor's table plus the caller's pin and the file counts."""
+    """One job, every field of the vendor's table plus the caller's pin, the file counts and
+    its approval gate (null when no gate holds it)."""
     return {
         "ID": item.id,
         "uuid": str(item.uuid),
@@ -76,6 +78,7 @@ def job(item: JobDetail) -> dict[str, Any]:
         "documents_count": item.documents_count,
         "created_at": iso_seconds(item.created_at),
         "updated_at": iso_seconds(item.updated_at),
+        "approval_gate": gate(item.approval_gate),
     }
 
 
