@@ -60,7 +60,7 @@ def views(
         .offset(offset)
         .limit(limit)
     )
-    return [note_view(*row) for row in session.execute(query).tuples()]
+    return [note_view(*row) for row in session.execute(query).all()]
 
 
 def count(session: Session, *where: ColumnElement[bool]) -> int:
