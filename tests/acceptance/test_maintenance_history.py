@@ -75,10 +75,11 @@ def test_history_is_newest_first_with_each_fields_before_and_after(server: Stack
     assert uuid.UUID(moved["uuid"])
     assert moved["changes"] == [
         {"field": "status_id", "before": statuses["open"], "after": statuses["in_progress"],
-         "changed": True, "sealed": False},
+         "before_name": "Open", "after_name": "In Progress", "changed": True, "sealed": False},
     ]  # fmt: skip
     by_field = {change["field"]: change for change in edited["changes"]}
     assert set(by_field) == {"job_title", "contractor_budget"}  # the vendor's names
+    assert "before_name" not in by_field["job_title"]  # only ids of reference data are named
     assert (by_field["job_title"]["before"], by_field["job_title"]["after"]) == (
         "Boiler service", "Boiler repair"
     )  # fmt: skip

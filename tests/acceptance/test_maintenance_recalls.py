@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -229,6 +230,21 @@ def test_each_refused_transition_is_400_with_a_clear_error_and_changes_nothing(
     assert after == before
     assert garbled.status_code == 400
     assert garbled.json()["success"] is False
+
+
+def test_a_job_recalled_twice_at_once_is_recalled_once(server: Stack) -> None:
+    owner = server.new_tenant("Racing Recalls Ltd")
+    _, job_uuid = _job_in(server, owner, "completed")
+
+    def recall(reason: str) -> httpx.Response:
+        with server.client() as client:
+            return _recall(client, owner, job_uuid=job_uuid, is_recall=1, reason=reason)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(recall, ("First", "Second")))
+    assert sorted(answer.status_code for answer in answers) == [200, 400]
+    _, recalls, _ = _state(server, job_uuid)
+    assert len(recalls) == 1
 
 
 def test_recalls_need_their_permissions(server: Stack) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -153,6 +154,28 @@ def test_self_links_cycles_and_duplicate_links_are_refused_and_change_nothing(
         assert answer.json()["success"] is False
         assert named in answer.json()["error"], answer.json()
     assert after == before
+
+
+def test_links_sent_at_once_never_close_a_circle_nor_give_a_job_two_parents(
+    server: Stack,
+) -> None:
+    owner = server.new_tenant("Racing Links Ltd")
+    a, b, c, d = (server.new_job(owner, title) for title in ("A", "B", "C", "D"))
+    pairs = [[(a, b), (b, a)], [(c, d), (a, d)]]
+
+    def link(pair: tuple[str, str]) -> httpx.Response:
+        with server.client() as client:
+            headers = write_headers(client, owner)
+            return client.post(
+                REMEDIALS, headers=headers,
+                json={"action": "link", "parent_job_uuid": pair[0], "remedial_job_uuid": pair[1]},
+            )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = [sorted(answer.status_code for answer in pool.map(link, racing))
+                    for racing in pairs]  # fmt: skip
+    assert outcomes == [[200, 400], [200, 409]]
+    assert len(_links(server, owner)) - 1 == 2
 
 
 def test_the_guides_unlink_names_only_the_job_to_take_off_its_parent(server: Stack) -> None:

@@ -16,7 +16,16 @@ from jobshots.core.jobs.views import Named
 from jobshots.core.pagination import SliceRequest
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import ApiKey, AuditEvent, User
+from jobshots.db.models import (
+    ApiKey,
+    AuditEvent,
+    JobPriority,
+    JobStatus,
+    JobType,
+    PaymentStatus,
+    TimeRange,
+    User,
+)
 
 # Where an event's data may carry a value; hidden whenever the field it is of is sealed.
 _VALUE_KEYS = frozenset(
@@ -24,15 +33,32 @@ _VALUE_KEYS = frozenset(
      "requested_value"}
 )  # fmt: skip
 
+# Fields whose values are ids of the company's reference data or people: each is named too.
+_NAMED: dict[str, type[JobStatus | JobPriority | JobType | PaymentStatus | TimeRange | User]] = {
+    "status_id": JobStatus,
+    "priority_id": JobPriority,
+    "type_id": JobType,
+    "payment_status_id": PaymentStatus,
+    "time_range_id": TimeRange,
+    "agent_id": User,
+    "contractor_id": User,
+}
+# A name by its field and id.
+Names = dict[tuple[str, int], str]
+
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field an event changed: its values, or only that it changed when it is sealed."""
+    """One field an event changed: its values (and their names, for an id of reference data
+    or a person), or only that it changed when it is sealed."""
 
     field: str
     before: Any
     after: Any
     sealed: bool
+    named: bool = False
+    before_name: str | None = None
+    after_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,14 +95,15 @@ def of_job(
         .offset(offset)
         .limit(limit)
     ).all()
-    return [_commit(event, user, key) for event, user, key in rows], int(total)
+    names = _names(uow, job.company_id, [event for event, _, _ in rows])
+    return [_commit(event, user, key, names) for event, user, key in rows], int(total)
 
 
-def _commit(event: AuditEvent, user: User | None, key: ApiKey | None) -> Commit:
+def _commit(event: AuditEvent, user: User | None, key: ApiKey | None, names: Names) -> Commit:
     data = dict(event.data or {})
     listed = data.pop("changes", None)
     items = listed if isinstance(listed, list) else []
-    changes = tuple(_change(item) for item in items if isinstance(item, dict))
+    changes = tuple(_change(item, names) for item in items if isinstance(item, dict))
     return Commit(
         id=event.id,
         uuid=event.uuid,
@@ -91,12 +118,51 @@ def _commit(event: AuditEvent, user: User | None, key: ApiKey | None) -> Commit:
     )
 
 
-def _change(item: dict[str, Any]) -> FieldChange:
+def _change(item: dict[str, Any], names: Names) -> FieldChange:
     field = str(item.get("field", ""))
     if item.get("sealed") or field in history.SEALED:
         return FieldChange(field=field, before=None, after=None, sealed=True)
-    return FieldChange(field=field, before=item.get("before"), after=item.get("after"),
-                       sealed=False)  # fmt: skip
+    before, after = item.get("before"), item.get("after")
+    return FieldChange(
+        field=field, before=before, after=after, sealed=False, named=field in _NAMED,
+        before_name=_name(names, field, before), after_name=_name(names, field, after),
+    )  # fmt: skip
+
+
+def _names(uow: UnitOfWork, company_id: int, events: list[AuditEvent]) -> Names:
+    """The company's names of the ids the events' changes hold, read once per kind."""
+    wanted: dict[str, set[int]] = {}
+    for event in events:
+        listed = (event.data or {}).get("changes")
+        for item in listed if isinstance(listed, list) else []:
+            field = item.get("field") if isinstance(item, dict) else None
+            if field in _NAMED:
+                values = (item.get("before"), item.get("after"))
+                wanted.setdefault(field, set()).update(v for v in values if _is_id(v))
+    names: Names = {}
+    for field, ids in wanted.items():
+        model = _NAMED[field]
+        rows = uow.session.scalars(
+            select(model).where(model.company_id == company_id, model.id.in_(ids))
+        )
+        for row in rows:
+            names[field, row.id] = _label(row)
+    return names
+
+
+def _name(names: Names, field: str, value: Any) -> str | None:
+    return names.get((field, value)) if _is_id(value) else None
+
+
+def _label(row: object) -> str:
+    if isinstance(row, User):
+        return row.display_name
+    assert isinstance(row, JobStatus | JobPriority | JobType | PaymentStatus | TimeRange)
+    return row.name
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _unsealed(data: dict[str, Any]) -> dict[str, Any]:

@@ -171,7 +171,8 @@ def _close(uow: UnitOfWork, principal: Principal, job: Job, outcome: str) -> Rec
 def _locked(uow: UnitOfWork, principal: Principal, ref: jobs.JobRef) -> Job:
     """The caller's job, re-read under a row lock so two recalls of it cannot interleave."""
     job = jobs.get(uow, principal, ref)
-    uow.session.refresh(job, with_for_update=True)
+    # NO KEY UPDATE: rows that only point at the job (photos, notes) are not held up.
+    uow.session.refresh(job, with_for_update={"key_share": True})
     return job
 
 

@@ -15,7 +15,7 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.jobs.views import Named
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Job, JobStatus, RemedialLink, User
+from jobshots.db.models import Company, Job, JobStatus, RemedialLink, User
 from jobshots.db.types import utcnow
 
 REASON_MAX = 2_000
@@ -66,6 +66,7 @@ def link(
     principal.require(permissions.REMEDIALS)
     parent = jobs.get(uow, principal, parent_ref)
     remedial = jobs.get(uow, principal, remedial_ref)
+    _hold_links(uow, parent.company_id)
     why = (reason or "").strip()
     if len(why) > REASON_MAX:
         raise Invalid.field("reason", f"must be at most {REASON_MAX} characters")
@@ -142,6 +143,14 @@ def of_job(uow: UnitOfWork, principal: Principal, ref: jobs.JobRef) -> Remedials
         job=_linked_job(uow, job),
         parent=_view(uow, upward) if upward is not None else None,
         remedials=tuple(_view(uow, row) for row in rows),
+    )
+
+
+def _hold_links(uow: UnitOfWork, company_id: int) -> None:
+    """Take the company's row lock, so two links made at once cannot close a circle between
+    them (NO KEY UPDATE: rows that only point at the company are not held up)."""
+    uow.session.execute(
+        select(Company.id).where(Company.id == company_id).with_for_update(key_share=True)
     )
 
 

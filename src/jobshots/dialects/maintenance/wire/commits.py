@@ -29,14 +29,18 @@ def commit(item: Commit) -> dict[str, Any]:
 
 
 def change(item: FieldChange) -> dict[str, Any]:
-    """A field changed; a sealed one says only that it changed, never what it was or became."""
-    return {
+    """A field changed; a sealed one says only that it changed, never what it was or became.
+    An id of reference data or a person comes with its name."""
+    shown = {
         "field": FIELD_NAMES.get(item.field, item.field),
         "before": None if item.sealed else item.before,
         "after": None if item.sealed else item.after,
         "changed": True,
         "sealed": item.sealed,
     }
+    if item.named:
+        shown.update(before_name=item.before_name, after_name=item.after_name)
+    return shown
 
 
 def _actor(item: Commit) -> str:
