@@ -402,3 +402,74 @@ def keys_reencrypt() -> None:
 def main() -> None:
     """Entry point of the `jobshots` script."""
     app()
+
+
+mail_app = typer.Typer(help="Case-note e-mail.", no_args_is_help=True)
+app.add_typer(mail_app, name="mail")
+
+# sysexits(3): what an MTA's pipe makes of the exit status (75 is tried again later).
+EX_DATAERR, EX_NOUSER, EX_TEMPFAIL, EX_NOPERM = 65, 67, 75, 77
+
+
+@mail_app.command("receive")
+def mail_receive(
+    recipient: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recipient", help="The envelope recipient (Postfix: ${recipient}), looked at first."
+        ),
+    ] = None,
+) -> None:
+    """Thread a reply to a case note, read as a raw message from standard input.
+
+    For an MTA's pipe (Postfix `pipe`, Exim `pipe` transport). Exit status:
+
+    0 threaded: prints the new note's UUID (or the earlier one's, for a message delivered
+    twice). Also 0 for mail no person wrote (auto-reply, bulk mail, bounce): it is
+    discarded with the reason on stderr, because a non-zero status makes the MTA send a
+    bounce back, to an autoresponder or a mail server.
+
+    65 (EX_DATAERR) unreadable, too large, or empty once quoted history is trimmed;
+    67 (EX_NOUSER) addressed to no note of ours: no reply address or Message-ID of ours,
+    a forged or expired reply address, or a note since deleted;
+    77 (EX_NOPERM) the sender is not a party to the note's job;
+    75 (EX_TEMPFAIL) the settings or the database are broken: the MTA tries again later.
+    Nothing is stored unless the status is 0 with a UUID printed.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from jobshots.core.mail import inbound, reading, refusals
+
+    raw = sys.stdin.buffer.read(reading.MAX_MESSAGE_BYTES + 1)
+    try:
+        ctx = build_context(get_settings())
+    except ValidationError as exc:
+        typer.echo(f"error: configuration: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(EX_TEMPFAIL) from exc
+    try:
+        with ctx.uow() as uow:
+            reply = inbound.receive(uow, raw, recipient or ())
+    except refusals.AutomaticMessage as exc:
+        typer.echo(f"discarded: {exc.message}", err=True)
+        return
+    except CoreError as exc:
+        typer.echo(f"refused: {exc.message}", err=True)
+        raise typer.Exit(_refusal_status(exc)) from exc
+    except SQLAlchemyError as exc:
+        typer.echo(f"error: the database failed, try again later: {exc}", err=True)
+        raise typer.Exit(EX_TEMPFAIL) from exc
+    finally:
+        ctx.close()
+    if reply.already_threaded:
+        typer.echo("already threaded: this message was received before", err=True)
+    typer.echo(str(reply.note.uuid))
+
+
+def _refusal_status(exc: CoreError) -> int:
+    from jobshots.core.mail import refusals
+
+    if isinstance(exc, refusals.UnknownAddressee):
+        return EX_NOUSER
+    if isinstance(exc, refusals.UnknownSender):
+        return EX_NOPERM
+    return EX_DATAERR
