@@ -118,6 +118,28 @@ def test_sealed_fields_show_as_changed_and_their_values_never_appear(server: Sta
     assert by_field["job_title"]["after"] == "Gutter clearance"
 
 
+def test_other_actions_appear_with_their_data_and_no_note_text(server: Stack) -> None:
+    owner = server.new_tenant("Other Actions Ltd")
+    job_uuid = server.new_job(owner)
+    with server.client() as client:
+        pinned = client.post(
+            "/api/jobs/toggle-pin", headers=write_headers(client, owner),
+            json={"job_uuid": job_uuid},
+        )  # fmt: skip
+        noted = client.post(
+            "/api/jobs/case-notes", headers=write_headers(client, owner),
+            json={"job_uuid": job_uuid, "note_text": "Tenant's alarm code is 7731"},
+        )  # fmt: skip
+        answer = _history(client, owner, job_uuid)
+    assert (pinned.status_code, noted.status_code) == (200, 200), noted.text
+    note, pin, _ = answer.json()["data"]
+    assert (note["action"], pin["action"]) == ("case_note.created", "job.pinned")
+    assert note["entity_type"] == "case_note"
+    assert note["data"]["send_email"] is False
+    assert (note["changes"], pin["changes"]) == ([], [])
+    assert "7731" not in answer.text  # a note's text is sealed at rest
+
+
 def test_history_pages_by_limit_and_offset(server: Stack) -> None:
     owner = server.new_tenant("Paged History Ltd")
     job_uuid = server.new_job(owner)

@@ -24,7 +24,7 @@ def commit(item: Commit) -> dict[str, Any]:
         "api_key_name": item.api_key_name,
         "created_at": iso_seconds(item.created_at),
         "changes": [change(each) for each in item.changes],
-        "data": item.data,
+        "data": _data(item.data),
     }
 
 
@@ -41,6 +41,14 @@ def change(item: FieldChange) -> dict[str, Any]:
     if item.named:
         shown.update(before_name=item.before_name, after_name=item.after_name)
     return shown
+
+
+def _data(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data; the job field it names (an amendment's), by the vendor's name."""
+    field = data.get("field")
+    if isinstance(field, str) and field in FIELD_NAMES:
+        return {**data, "field": FIELD_NAMES[field]}
+    return data
 
 
 def _actor(item: Commit) -> str:
