@@ -10,10 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from jobshots.core import permissions
-from jobshots.db.models import AuditEvent, Job, JobStatus, JobStatusChange, Recall
+from jobshots.db.models import (
+    ApprovalRule,
+    AuditEvent,
+    Job,
+    JobStatus,
+    JobStatusChange,
+    Recall,
+)
 from tests.support.databases import BACKENDS
 from tests.support.maintenance import bearer, csrf_token, write_headers
 from tests.support.stack import Stack, Tenant, running_stack
@@ -245,6 +252,25 @@ def test_a_job_recalled_twice_at_once_is_recalled_once(server: Stack) -> None:
     assert sorted(answer.status_code for answer in answers) == [200, 400]
     _, recalls, _ = _state(server, job_uuid)
     assert len(recalls) == 1
+
+
+def test_a_recall_reopens_the_job_through_its_approval_gate(server: Stack) -> None:
+    owner = server.new_tenant("Gated Recalls Ltd")
+    statuses = _statuses(server, owner)
+    _, job_uuid = _job_in(server, owner, "completed")
+    # Made after the job was completed: every job is now held before In Progress.
+    server.execute(
+        insert(ApprovalRule).values(
+            uuid=uuid.uuid4(), company_id=owner.company_id, status_id=statuses["in_progress"],
+            budget_over=None, type_ids=[],
+        )
+    )  # fmt: skip
+    before = _state(server, job_uuid)
+    with server.client() as client:
+        held = _recall(client, owner, job_uuid=job_uuid, is_recall=1, reason="Leak")
+    assert held.status_code == 409, held.text
+    assert held.json()["success"] is False
+    assert _state(server, job_uuid) == before
 
 
 def test_recalls_need_their_permissions(server: Stack) -> None:
