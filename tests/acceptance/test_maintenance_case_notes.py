@@ -363,6 +363,31 @@ def test_files_sent_with_a_note_are_documents_of_its_job(mailed: Mailed, crew: C
     ) == [0]
 
 
+def test_deleting_a_job_takes_its_notes_their_replies_and_files(mailed: Mailed, crew: Crew) -> None:
+    stack = mailed.stack
+    office = _office(stack, crew)
+    objects = stack.stored_objects()
+    with stack.client() as client:
+        made = client.post(
+            NOTES, headers=_headers(client, office.owner),
+            data={"job_uuid": office.job_uuid, "note_text": "Invoice attached"},
+            files={"attachments": ("invoice.pdf", PDF, "application/pdf")},
+        )  # fmt: skip
+        reply = _write(client, office.owner, job_uuid=office.job_uuid, note_text="Paid",
+                       in_reply_to=made.json()["data"]["uuid"])  # fmt: skip
+        gone = client.post(
+            "/api/jobs/manage", headers=_headers(client, office.owner),
+            json={"action": "delete", "uuid": office.job_uuid},
+        )  # fmt: skip
+    assert made.status_code == 200, made.text
+    assert reply.status_code == 200, reply.text
+    assert gone.status_code == 200, gone.text
+    rows = select(func.count()).select_from(CaseNote).where(CaseNote.job_id == office.job_id)
+    assert stack.scalars(rows) == [0]
+    assert stack.scalars(select(Document.id).where(Document.job_id == office.job_id)) == []
+    assert stack.stored_objects() == objects
+
+
 def test_a_refused_attachment_stores_neither_note_nor_file(mailed: Mailed, crew: Crew) -> None:
     stack = mailed.stack
     office = _office(stack, crew)
