@@ -422,19 +422,21 @@ def mail_receive(
 ) -> None:
     """Thread a reply to a case note, read as a raw message from standard input.
 
-    For an MTA's pipe (Postfix `pipe`, Exim `pipe` transport). Exit status:
+    For an MTA's pipe (Postfix `pipe`, Exim `pipe` transport). Exit statuses (sysexits):
 
-    0 threaded: prints the new note's UUID (or the earlier one's, for a message delivered
-    twice). Also 0 for mail no person wrote (auto-reply, bulk mail, bounce): it is
-    discarded with the reason on stderr, because a non-zero status makes the MTA send a
-    bounce back, to an autoresponder or a mail server.
+    0 threaded: prints the note's UUID (the earlier note's for a message delivered twice).
 
-    65 (EX_DATAERR) unreadable, too large, or empty once quoted history is trimmed;
-    67 (EX_NOUSER) addressed to no note of ours: no reply address or Message-ID of ours,
-    a forged or expired reply address, or a note since deleted;
-    77 (EX_NOPERM) the sender is not a party to the note's job;
-    75 (EX_TEMPFAIL) the settings or the database are broken: the MTA tries again later.
-    Nothing is stored unless the status is 0 with a UUID printed.
+    0 also for mail no person wrote (auto-reply, bulk, bounce): discarded, reason on stderr.
+
+    65 EX_DATAERR: unreadable, too large, or empty once quotes and signature are trimmed.
+
+    67 EX_NOUSER: to no note of ours (no reply address, forged or expired, note deleted).
+
+    77 EX_NOPERM: the sender is neither a user on the job nor its private contact.
+
+    75 EX_TEMPFAIL: broken settings or database; the MTA tries again later.
+
+    Only 0 with a UUID stores anything. Automatic mail exits 0 so the MTA bounces nothing.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
