@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.jobs import service as jobs
-from jobshots.core.mail import inbound, tokens
+from jobshots.core.mail import inbound, threads, tokens
 from jobshots.core.mail.refusals import (
     AutomaticMessage,
     EmptyReply,
@@ -287,7 +287,7 @@ def test_a_second_delivery_racing_the_first_is_answered_with_the_first_note(
     with mail_ctx.uow() as uow:
         first = inbound.receive(uow, raw)
     before = _stored(mail_ctx)
-    looked_up = inbound.threads.note_by_message_id
+    looked_up = threads.note_by_message_id
     calls: list[str] = []
 
     def not_yet_committed(session: Session, message_id: str) -> CaseNote | None:
@@ -295,7 +295,7 @@ def test_a_second_delivery_racing_the_first_is_answered_with_the_first_note(
         calls.append(message_id)
         return None if len(calls) == 1 else looked_up(session, message_id)
 
-    monkeypatch.setattr(inbound.threads, "note_by_message_id", not_yet_committed)
+    monkeypatch.setattr(threads, "note_by_message_id", not_yet_committed)
     with mail_ctx.uow() as uow:
         again = inbound.receive(uow, raw)
     assert len(calls) == 2
