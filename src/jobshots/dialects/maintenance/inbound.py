@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 from typing import Any
 
 from fastapi import APIRouter
@@ -17,6 +18,7 @@ from jobshots.dialects.maintenance.wire import inbound as wire
 from jobshots.http.caller import RequestUow
 from jobshots.http.errors import HttpError
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["Property-maintenance jobs"])
 PATH = "/api/inbound/email"
 INBOUND_HEADER = "X-Inbound-Secret"
@@ -60,6 +62,8 @@ async def receive_email(request: Request, uow: RequestUow) -> dict[str, Any]:
     try:
         reply = await run_in_threadpool(inbound.receive, uow, raw)
     except ReplyRefused as exc:
+        # The MTA that posted it may not keep the answer; the operator finds the reason here.
+        log.warning("inbound e-mail refused (%s): %s", exc.code, exc.message)
         raise HttpError(REFUSED, exc.message) from exc
     return wire.threaded(reply)
 
