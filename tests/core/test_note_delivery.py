@@ -105,8 +105,9 @@ def test_a_failed_attempt_waits_its_turn_then_the_next_one_sends(mailing: Contex
 
     first = delivery.deliver(mailing, note_id)
     early = delivery.deliver(mailing, note_id)
-    assert first == delivery.Outcome("queued", retry_in=3600)
+    assert first == delivery.Outcome("queued", next_attempt=2, retry_in=3600)
     assert early.state == "queued"
+    assert early.next_attempt == 2
     assert early.retry_in is not None
     assert 0 < early.retry_in <= 3600
     assert mailer.tries == 1
@@ -116,7 +117,10 @@ def test_a_failed_attempt_waits_its_turn_then_the_next_one_sends(mailing: Contex
     assert failed_once.email_error == "451 mailbox <recipient> busy, try later"
 
     _make_due(mailing, note_id)
-    assert delivery.deliver(mailing, note_id) == delivery.Outcome("sent")
+    # A task for the attempt already made (a duplicate, or one the sweep raced) does nothing.
+    assert delivery.deliver(mailing, note_id, attempt=1).state == "attempt 1 already made"
+    assert mailer.tries == 1
+    assert delivery.deliver(mailing, note_id, attempt=2) == delivery.Outcome("sent")
     [(message, sender, recipients)] = mailer.sent
     assert sorted(recipients) == ["carl@mailing.example", CONTACT]
     assert sender == "jobshots@localhost"
@@ -168,15 +172,20 @@ def test_without_a_mailer_the_note_is_skipped(mailing: Context) -> None:
 
 def test_the_sweep_finds_notes_left_queued_once_their_grace_is_over(mailing: Context) -> None:
     _, note_id = _queued_note(mailing)
-    task = outbound.task_for(note_id)
-    assert task in registry.waiting(mailing, everything=True)
-    assert task not in registry.waiting(mailing, everything=False)
+    first = outbound.task_for(note_id, attempt=1)
+    assert first in registry.waiting(mailing, everything=True)
+    assert first not in registry.waiting(mailing, everything=False)
+    mailing.mailer = ScriptedMailer(failures=1)
+    assert delivery.deliver(mailing, note_id, attempt=1).state == "queued"
+    # A crash now loses the wait before the second attempt; the sweep finds that attempt.
     _make_due(mailing, note_id)
-    assert task in registry.waiting(mailing, everything=False)
-    mailing.mailer = ScriptedMailer()
-    handler = registry.handlers(mailing, _no_decoding)[task.name]
-    assert handler(task.payload) == "sent"
-    assert task not in registry.waiting(mailing, everything=True)
+    second = outbound.task_for(note_id, attempt=2)
+    found = registry.waiting(mailing, everything=False)
+    assert second in found
+    assert first not in found
+    handler = registry.handlers(mailing, _no_decoding)[second.name]
+    assert handler(second.payload) == "sent"
+    assert [t for t in registry.waiting(mailing, everything=True) if t.name == second.name] == []
 
 
 def test_the_smtp_transport_logs_in_with_the_urls_decoded_password() -> None:

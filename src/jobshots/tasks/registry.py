@@ -25,7 +25,9 @@ def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
         processing.PROCESS_PHOTO: lambda payload: processing.process_photo(
             ctx, int(payload["photo_id"]), decoder
         ),
-        outbound.DELIVER_NOTE: lambda payload: _deliver_note(ctx, int(payload["note_id"])),
+        outbound.DELIVER_NOTE: lambda payload: _deliver_note(
+            ctx, int(payload["note_id"]), int(payload.get("attempt", 1))
+        ),
     }
 
 
@@ -37,14 +39,18 @@ def waiting(ctx: Context, *, everything: bool) -> list[Task]:
     notes = delivery.waiting(ctx, note_cutoff)
     return [
         *(processing.task_for(photo_id) for photo_id in photos),
-        *(outbound.task_for(note_id) for note_id in notes),
+        *(outbound.task_for(note_id, attempt) for note_id, attempt in notes),
     ]
 
 
-def _deliver_note(ctx: Context, note_id: int) -> str:
-    outcome = delivery.deliver(ctx, note_id)
-    if outcome.retry_in is not None:
-        _enqueue_later(ctx, outbound.task_for(note_id), outcome.retry_in)
+def _deliver_note(ctx: Context, note_id: int, attempt: int) -> str:
+    outcome = delivery.deliver(ctx, note_id, attempt)
+    if outcome.next_attempt is not None and outcome.retry_in is not None:
+        task = outbound.task_for(note_id, outcome.next_attempt)
+        # The same attempt, found too early, is this very task: enqueued while it still runs,
+        # a runner would take it for a duplicate, so it waits at least a second.
+        wait = outcome.retry_in if outcome.next_attempt != attempt else max(outcome.retry_in, 1.0)
+        _enqueue_later(ctx, task, wait)
     return str(outcome)
 
 

@@ -30,15 +30,16 @@ ERROR_MAX = 500
 
 @dataclass(frozen=True)
 class Outcome:
-    """Where a note stands after a run, and how long until the next attempt if one is due."""
+    """Where a note stands after a run and, while attempts remain, which is next and when."""
 
     state: str
+    next_attempt: int | None = None
     retry_in: float | None = None
 
     def __str__(self) -> str:
-        return (
-            self.state if self.retry_in is None else f"{self.state}, retry in {self.retry_in:.1f}s"
-        )
+        if self.retry_in is None:
+            return self.state
+        return f"{self.state}, attempt {self.next_attempt} in {self.retry_in:.1f}s"
 
 
 def backoff(settings: Settings, failed_attempts: int) -> float:
@@ -46,15 +47,18 @@ def backoff(settings: Settings, failed_attempts: int) -> float:
     return float(settings.mail_retry_seconds * 2 ** max(failed_attempts - 1, 0))
 
 
-def deliver(ctx: Context, note_id: int) -> Outcome:
-    """Make the next attempt at e-mailing a queued note, if it is due; record what happened."""
+def deliver(ctx: Context, note_id: int, attempt: int | None = None) -> Outcome:
+    """Make attempt number `attempt` (by default the next) at e-mailing a queued note, if it
+    is due; record what happened. An attempt already made is not made again."""
     with ctx.uow() as uow:
         note = uow.session.get(CaseNote, note_id)
         if note is None or note.email_state != "queued":
             return Outcome((note.email_state or "not queued") if note else "missing")
+        if attempt is not None and attempt != note.email_attempts + 1:
+            return Outcome(f"attempt {attempt} already made")
         wait = _still_to_wait(ctx.settings, note)
         if wait > 0:
-            return Outcome("queued", retry_in=wait)
+            return Outcome("queued", note.email_attempts + 1, wait)
         if ctx.mailer is None:
             return _skip(uow, note, NO_SMTP)
         job = uow.session.get_one(Job, note.job_id)
@@ -75,13 +79,17 @@ def deliver(ctx: Context, note_id: int) -> Outcome:
     return _record_sent(ctx, note_id, attempt, len(recipients), len(refused))
 
 
-def waiting(ctx: Context, queued_before: datetime | None, limit: int = 500) -> list[int]:
-    """Notes still queued to be e-mailed (a crash or a lost enqueue left them), oldest first."""
-    query = select(CaseNote.id).where(CaseNote.email_state == "queued")
+def waiting(
+    ctx: Context, queued_before: datetime | None, limit: int = 500
+) -> list[tuple[int, int]]:
+    """Notes still queued to be e-mailed (a crash or a lost enqueue left them), oldest first,
+    each with the number of the attempt it waits for."""
+    query = select(CaseNote.id, CaseNote.email_attempts).where(CaseNote.email_state == "queued")
     if queued_before is not None:
         query = query.where(CaseNote.updated_at <= queued_before)
     with ctx.uow() as uow:
-        return list(uow.session.scalars(query.order_by(CaseNote.updated_at).limit(limit)))
+        rows = uow.session.execute(query.order_by(CaseNote.updated_at).limit(limit)).all()
+    return [(note_id, attempts + 1) for note_id, attempts in rows]
 
 
 def grace_cutoff(ctx: Context) -> datetime:
@@ -111,7 +119,7 @@ def _record_failure(ctx: Context, note_id: int, attempt: int, reason: str) -> Ou
         note.email_attempts, note.email_error = attempt, reason[:ERROR_MAX]
         note.updated_at = utcnow()
         if attempt < ctx.settings.mail_attempts:
-            return Outcome("queued", retry_in=backoff(ctx.settings, attempt))
+            return Outcome("queued", attempt + 1, backoff(ctx.settings, attempt))
         note.email_state = "failed"
         _audit(uow, note, "case_note.email_failed", {"attempts": attempt, "reason": reason})
         return Outcome("failed")

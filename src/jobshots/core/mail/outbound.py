@@ -22,9 +22,10 @@ UNDISCLOSED = "undisclosed-recipients:;"
 _SUBJECT_MAX = 200
 
 
-def task_for(note_id: int) -> Task:
-    """The background task that e-mails one note."""
-    return Task(DELIVER_NOTE, {"note_id": note_id})
+def task_for(note_id: int, attempt: int = 1) -> Task:
+    """The background task that makes one attempt at e-mailing a note; each attempt is its own
+    task, so a retry enqueued while the failed attempt is still running is never merged into it."""
+    return Task(DELIVER_NOTE, {"note_id": note_id, "attempt": attempt})
 
 
 def queue(uow: UnitOfWork, note: CaseNote) -> None:
