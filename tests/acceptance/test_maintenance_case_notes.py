@@ -6,17 +6,19 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from jobshots.db.models import AuditEvent, CaseNote, Document, User
 from tests.support import images
 from tests.support.maintenance import bearer as _read
 from tests.support.maintenance import write_headers as _headers
+from tests.support.s3server import free_port
 from tests.support.smtp import SmtpServer, closed_smtp_url, smtp_server
 from tests.support.stack import Stack, Tenant, running_stack
 
@@ -705,6 +707,43 @@ def test_with_the_smtp_server_down_the_note_fails_after_the_retries_and_is_kept(
     events = _events(mail_down, settled["uuid"])
     assert [action for action, _, _ in events] == ["case_note.created", "case_note.email_failed"]
     assert events[1][2]["attempts"] == 3
+
+
+def test_a_note_waiting_to_retry_when_the_server_dies_is_sent_after_restart(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {
+        **_mail_env(f"smtp://127.0.0.1:{port}"),
+        "JOBSHOTS_MAIL_RETRY_SECONDS": "3600",
+        "JOBSHOTS_RECOVERY_GRACE_SECONDS": "1",
+    }
+    with running_stack("sqlite", "local", tmp_path, None, env) as stack:
+        office = _office(stack, _crew(stack, "Crash Ltd"))
+        with stack.client() as client:
+            made = _write(client, office.owner, job_uuid=office.job_uuid, send_email=True,
+                          note_text="Survives a crash")  # fmt: skip
+        note_uuid = uuid.UUID(made.json()["data"]["uuid"])
+        attempts = select(CaseNote.email_attempts).where(CaseNote.uuid == note_uuid)
+        deadline = time.monotonic() + 60
+        while stack.scalars(attempts) != [1] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert stack.scalars(attempts) == [1]
+        # The server dies during its hour-long wait; the hour passes; the mail server is back.
+        stack.server.crash()
+        stack.execute(
+            update(CaseNote)
+            .where(CaseNote.uuid == note_uuid)
+            .values(updated_at=datetime.now(UTC) - timedelta(hours=2))
+        )
+        with smtp_server(port=port) as smtp:
+            stack.server.start()
+            [received] = smtp.wait_for(1)
+            with stack.client() as client:
+                settled = _settled(client, office.owner, office.job_uuid, str(note_uuid))
+    assert received.message["Message-ID"] == f"<note.{note_uuid.hex}@{REPLY_DOMAIN}>"
+    assert settled["email_state"] == "sent"
+    assert settled["email_attempts"] == 2
 
 
 def test_with_no_smtp_server_configured_the_note_is_skipped_never_lost(no_mail: Stack) -> None:

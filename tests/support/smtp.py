@@ -112,9 +112,11 @@ class SmtpServer:
 
 
 @contextmanager
-def smtp_server(login: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
-    """Run an SMTP server on 127.0.0.1 until the block ends; with `login`, it requires
-    AUTH with that user and password (over plain SMTP, as a test allows)."""
+def smtp_server(
+    login: tuple[str, str] | None = None, port: int | None = None
+) -> Iterator[SmtpServer]:
+    """Run an SMTP server on 127.0.0.1 (on `port`, or a free one) until the block ends; with
+    `login`, it requires AUTH with that user and password (over plain SMTP, as a test allows)."""
     keeper = _Keeper()
     options: dict[str, Any] = {}
     if login is not None:
@@ -131,7 +133,7 @@ def smtp_server(login: tuple[str, str] | None = None) -> Iterator[SmtpServer]:
             "auth_required": True,
             "auth_require_tls": False,
         }
-    controller = Controller(keeper, hostname="127.0.0.1", port=free_port(), **options)
+    controller = Controller(keeper, hostname="127.0.0.1", port=port or free_port(), **options)
     controller.start()
     try:
         yield SmtpServer(controller, keeper, login)
