@@ -162,6 +162,22 @@ def test_after_the_last_attempt_the_note_fails_with_the_reason_and_is_kept(
     assert delivery.deliver(mailing, note_id) == delivery.Outcome("failed")
 
 
+class BrokenMailer:
+    """A transport with a bug of its own."""
+
+    def send(self, message: EmailMessage, sender: str, recipients: Sequence[str]) -> list[str]:
+        raise RuntimeError(f"cannot encode {recipients[-1]}")
+
+
+def test_a_transport_that_crashes_still_uses_up_an_attempt(mailing: Context) -> None:
+    _, note_id = _queued_note(mailing)
+    mailing.mailer = BrokenMailer()
+    assert delivery.deliver(mailing, note_id).state == "queued"
+    broken = _note(mailing, note_id)
+    assert broken.email_attempts == 1
+    assert broken.email_error == "RuntimeError: cannot encode <recipient>"
+
+
 def test_without_a_mailer_the_note_is_skipped(mailing: Context) -> None:
     _, note_id = _queued_note(mailing)
     mailing.mailer = None

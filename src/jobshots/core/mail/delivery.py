@@ -7,6 +7,7 @@ soon, or twice, only says how long is left.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,6 +23,8 @@ from jobshots.core.notes import views
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import CaseNote, Job, User
 from jobshots.db.types import utcnow
+
+log = logging.getLogger(__name__)
 
 NO_SMTP = "no SMTP server is configured"
 NO_PARTIES = "the job has no contractor, agent or private contact to e-mail but the note's author"
@@ -76,6 +79,11 @@ def deliver(ctx: Context, note_id: int, attempt: int | None = None) -> Outcome:
         refused = ctx.mailer.send(message, outbound.sender(ctx.settings), recipients)
     except MailNotSent as exc:
         return _record_failure(ctx, note_id, attempt, _redacted(exc.reason, recipients))
+    except Exception as exc:
+        # A transport's own bug still counts as a failed attempt: attempts stay bounded.
+        log.exception("e-mailing note %s failed unexpectedly", note_id)
+        reason = _redacted(f"{type(exc).__name__}: {exc}", recipients)
+        return _record_failure(ctx, note_id, attempt, reason)
     return _record_sent(ctx, note_id, attempt, len(recipients), len(refused))
 
 
