@@ -219,6 +219,38 @@ def test_the_smtp_transport_logs_in_with_the_urls_decoded_password() -> None:
     assert received.mail_from == "jobs@example.test"
 
 
+def _hello() -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = "Hello"
+    message["From"] = "jobs@example.test"
+    message.set_content("Body")
+    return message
+
+
+@pytest.mark.parametrize("tls", ["starttls", "implicit"])
+def test_the_smtp_transport_speaks_tls_and_checks_the_certificate(
+    tls: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server(tls=tls) as smtp:
+        with pytest.raises(MailNotSent) as untrusted:
+            SmtpMailer(smtp.url).send(_hello(), "jobs@example.test", ["a@example.org"])
+        assert smtp.ca_file is not None
+        monkeypatch.setenv("SSL_CERT_FILE", str(smtp.ca_file))
+        refused = SmtpMailer(smtp.url).send(_hello(), "jobs@example.test", ["a@example.org"])
+        [received] = smtp.messages
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.value.reason
+    assert refused == []
+    assert received.recipients == ("a@example.org",)
+
+
+def test_a_server_that_requires_starttls_refuses_plain_smtp_with_its_reason() -> None:
+    with smtp_server(tls="starttls") as smtp:
+        plain = f"smtp://{smtp.host}:{smtp.port}"
+        with pytest.raises(MailNotSent) as refusal:
+            SmtpMailer(plain).send(_hello(), "jobs@example.test", ["a@example.org"])
+    assert refusal.value.reason.startswith(f"{plain} answered 530")
+
+
 def test_an_smtp_server_that_is_down_is_a_reason_not_a_crash() -> None:
     with pytest.raises(MailNotSent) as refusal:
         SmtpMailer(closed_smtp_url()).send(EmailMessage(), "a@example.test", ["b@example.org"])

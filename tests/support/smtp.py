@@ -9,10 +9,17 @@
         received.raw                             # its bytes exactly as sent
 
 `closed_smtp_url()` names a port nothing listens on: an SMTP server that is down.
+`smtp_server(tls="starttls")` (or `"implicit"`) secures it with a fresh self-signed certificate
+for 127.0.0.1, at `smtp.ca_file`: trust it with `SSL_CERT_FILE`.
 """
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import shutil
+import ssl
+import tempfile
 import threading
 import time
 import warnings
@@ -22,10 +29,15 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.support.s3server import free_port
 
@@ -76,10 +88,19 @@ class _Keeper:
 class SmtpServer:
     """A running aiosmtpd server and the messages it has accepted so far."""
 
-    def __init__(self, controller: Controller, keeper: _Keeper, login: tuple[str, str] | None):
+    def __init__(
+        self,
+        controller: Controller,
+        keeper: _Keeper,
+        login: tuple[str, str] | None,
+        tls: str | None = None,
+        ca_file: Path | None = None,
+    ):
         self._controller = controller
         self._keeper = keeper
         self._login = login
+        self._scheme = {None: "smtp", "starttls": "smtp+starttls", "implicit": "smtps"}[tls]
+        self.ca_file = ca_file
         self.host = "127.0.0.1"
         self.port: int = controller.port
 
@@ -87,7 +108,7 @@ class SmtpServer:
     def url(self) -> str:
         """`JOBSHOTS_SMTP_URL` for this server (with the user and password when it needs them)."""
         credentials = f"{self._login[0]}:{self._login[1]}@" if self._login else ""
-        return f"smtp://{credentials}{self.host}:{self.port}"
+        return f"{self._scheme}://{credentials}{self.host}:{self.port}"
 
     @property
     def messages(self) -> list[Received]:
@@ -113,12 +134,20 @@ class SmtpServer:
 
 @contextmanager
 def smtp_server(
-    login: tuple[str, str] | None = None, port: int | None = None
+    login: tuple[str, str] | None = None, port: int | None = None, tls: str | None = None
 ) -> Iterator[SmtpServer]:
     """Run an SMTP server on 127.0.0.1 (on `port`, or a free one) until the block ends; with
-    `login`, it requires AUTH with that user and password (over plain SMTP, as a test allows)."""
+    `login`, it requires AUTH with that user and password (over plain SMTP, as a test allows);
+    with `tls`, it requires STARTTLS ("starttls") or speaks TLS from the start ("implicit")."""
     keeper = _Keeper()
     options: dict[str, Any] = {}
+    ca_file = None
+    if tls is not None:
+        context, ca_file = _self_signed()
+        if tls == "starttls":
+            options.update(tls_context=context, require_starttls=True)
+        else:
+            options.update(ssl_context=context)
     if login is not None:
 
         def authenticate(
@@ -128,19 +157,50 @@ def smtp_server(
             ok = isinstance(data, LoginPassword) and sent == login
             return AuthResult(success=ok, auth_data=data.login if ok else None)
 
-        options = {
-            "authenticator": authenticate,
-            "auth_required": True,
-            "auth_require_tls": False,
-        }
+        options.update(authenticator=authenticate, auth_required=True, auth_require_tls=False)
     controller = Controller(keeper, hostname="127.0.0.1", port=port or free_port(), **options)
     controller.start()
     try:
-        yield SmtpServer(controller, keeper, login)
+        yield SmtpServer(controller, keeper, login, tls, ca_file)
     finally:
         controller.stop()
+        if ca_file is not None:
+            shutil.rmtree(ca_file.parent, ignore_errors=True)
 
 
 def closed_smtp_url() -> str:
     """An SMTP URL on a port nothing listens on: the server is down."""
     return f"smtp://127.0.0.1:{free_port()}"
+
+
+def _self_signed() -> tuple[ssl.SSLContext, Path]:
+    """A server context with a new certificate for 127.0.0.1, and the file that trusts it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([address]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = Path(tempfile.mkdtemp(prefix="jobshots-smtp-tls-"))
+    ca_file, key_file = folder / "certificate.pem", folder / "key.pem"
+    ca_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(ca_file, key_file)
+    return context, ca_file
