@@ -118,6 +118,9 @@ def test_each_list_answers_the_companys_uk_defaults_in_order(single_stack: Stack
             ("Emergency", 2, 24), ("Urgent", 24, 72), ("High", 48, 168),
             ("Normal", 72, 504), ("Low", 168, 672),
         ]  # fmt: skip
+        assert {(p["response_clock"], p["completion_clock"]) for p in priorities} == {
+            ("calendar_hours", "calendar_hours")
+        }
         types = _list(client, owner, "types").json()["data"]
         assert types[3]["job_type_name"] == "Gas & Heating"
         assert [t["sort_order"] for t in types] == list(range(8))
@@ -164,10 +167,12 @@ CHANGES = [
     (
         "priorities",
         {"name": "Planned", "response_target": 336, "completion_target": None},
-        {"priority_name": "Planned", "response_target": 336, "completion_target": None,
-         "sort_order": 5},
-        {"completion_target": 2016},
-        {"priority_name": "Planned", "response_target": 336, "completion_target": 2016},
+        {"priority_name": "Planned", "response_target": 336, "response_clock": "calendar_hours",
+         "completion_target": None, "completion_clock": "calendar_hours", "sort_order": 5},
+        # Targets on different clocks are not compared by their numbers.
+        {"completion_target": 10, "completion_clock": "Working_Days"},
+        {"priority_name": "Planned", "response_target": 336, "response_clock": "calendar_hours",
+         "completion_target": 10, "completion_clock": "working_days"},
     ),
     (
         "payment_statuses",
@@ -380,6 +385,14 @@ INVALID = [
     ("priorities", "Low", {"completion_target": 2.5}, "completion_target"),
     ("priorities", "Emergency", {"completion_target": 1}, "completion_target"),
     ("priorities", "Low", {"response_target": 2**40}, "response_target"),
+    ("priorities", None, {"name": "Slow", "response_clock": "fortnights"}, "response_clock"),
+    ("priorities", "Low", {"completion_clock": 3}, "completion_clock"),
+    ("priorities", "Low", {"completion_clock": None}, "completion_clock"),
+    ("priorities", "Low", {"completion_target": 8761}, "completion_target"),
+    ("priorities", "Low", {"response_clock": "working_days", "response_target": 1001},
+     "response_target"),
+    ("priorities", "Urgent", {"completion_clock": "working_hours", "response_clock":
+     "working_hours", "completion_target": 23}, "completion_target"),
     ("time_ranges", None, {"name": "Early", "start_time": "9am", "end_time": "1pm"}, "start_time"),
     ("time_ranges", None, {"name": "Late", "start_time": "18:00", "end_time": "24:00"}, "end_time"),
     ("time_ranges", None, {"name": "Back", "start_time": "17:00", "end_time": "08:00"}, "end_time"),

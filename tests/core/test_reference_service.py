@@ -13,9 +13,9 @@ from jobshots.core.context import Context
 from jobshots.core.errors import Invalid, MissingPermission
 from jobshots.core.principal import Principal
 from jobshots.core.reference import service as reference
-from jobshots.core.reference.views import PropertyView, StatusView
+from jobshots.core.reference.views import PriorityView, PropertyView, StatusView
 from jobshots.core.users import service as users
-from jobshots.db.models import AuditEvent, PropertyAddress
+from jobshots.db.models import AuditEvent, JobPriority, PropertyAddress
 
 
 def _owner(ctx: Context, name: str = "Acme") -> Principal:
@@ -81,3 +81,28 @@ def test_an_update_that_changes_nothing_records_nothing(ctx: Context) -> None:
             select(AuditEvent.id).where(AuditEvent.action == "job_status.updated")
         ).all()
     assert updates == []
+
+
+def test_a_priority_counts_each_target_on_its_own_clock_and_the_change_is_audited(
+    ctx: Context,
+) -> None:
+    owner = _owner(ctx)
+    with ctx.uow() as uow:
+        made = reference.create(uow, owner, "priorities", {"name": "Planned", "response_target": 4})
+        assert isinstance(made, PriorityView)
+        assert (made.response_clock, made.completion_clock) == ("calendar_hours", "calendar_hours")
+        ref = reference.ItemRef(uuid=str(made.uuid))
+        changed = {"response_clock": "working_hours", "completion_target": 3,
+                   "completion_clock": "working_days"}  # fmt: skip
+        reference.update(uow, owner, "priorities", ref, changed)
+        with pytest.raises(Invalid) as refused:
+            reference.update(uow, owner, "priorities", ref, {"completion_target": 1001})
+    assert refused.value.fields == {"completion_target": ["must be at most 1000 working days"]}
+    with ctx.uow() as uow:
+        row = uow.session.scalars(select(JobPriority).where(JobPriority.name == "Planned")).one()
+        [event] = uow.session.scalars(select(AuditEvent.data).where(
+            AuditEvent.action == "job_priority.updated"
+        )).all()  # fmt: skip
+    assert (row.response_target, row.response_clock) == (4, "working_hours")
+    assert (row.completion_target, row.completion_clock) == (3, "working_days")
+    assert event == {"kind": "priorities", "changed": changed}

@@ -28,9 +28,11 @@ from jobshots.core.reference.views import (
     status_view,
     time_range_view,
 )
+from jobshots.core.sla import clock as sla_clock
 from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import (
+    SLA_CLOCKS,
     STAGES,
     Document,
     DocumentCategory,
@@ -318,10 +320,18 @@ def _position(name: str, value: object) -> int:
     return _integer(name, value, -INT32, "a whole number")
 
 
-def _hours(name: str, value: object) -> int | None:
+def _target(name: str, value: object) -> int | None:
     if value is None:
         return None
-    return _integer(name, value, 0, "a whole number of hours, 0 or more, or null")
+    # Counted in its clock's unit: hours, or days for working_days.
+    return _integer(name, value, 0, "a whole number, 0 or more, or null")
+
+
+def _sla_clock(name: str, value: object) -> str:
+    word = value.strip().lower() if isinstance(value, str) else ""
+    if word not in SLA_CLOCKS:
+        raise Invalid.field(name, f"must be one of {', '.join(SLA_CLOCKS)}")
+    return word
 
 
 def _clock(name: str, value: object) -> time | None:
@@ -362,9 +372,21 @@ def _country(name: str, value: object) -> str:
 # Rules between the fields of one option, by column.
 
 
-def _hours_in_order(values: Mapping[str, Any]) -> None:
+def _targets_within_limits(values: Mapping[str, Any]) -> None:
+    for moment in ("response", "completion"):
+        target = values.get(f"{moment}_target")
+        clock = values.get(f"{moment}_clock") or sla_clock.CALENDAR_HOURS
+        limit = sla_clock.LIMITS.get(clock, sla_clock.LIMITS[sla_clock.CALENDAR_HOURS])
+        if target is not None and target > limit:
+            unit = "working days" if clock == sla_clock.WORKING_DAYS else "hours"
+            raise Invalid.field(f"{moment}_target", f"must be at most {limit} {unit}")
+
+
+def _targets_in_order(values: Mapping[str, Any]) -> None:
     respond, complete = values.get("response_target"), values.get("completion_target")
-    if respond is not None and complete is not None and complete < respond:
+    # Targets on different clocks are not comparable by their numbers.
+    same_clock = values.get("response_clock") == values.get("completion_clock")
+    if respond is not None and complete is not None and same_clock and complete < respond:
         raise Invalid.field("completion_target", "must not be less than response_target")
 
 
@@ -372,6 +394,10 @@ def _times_in_order(values: Mapping[str, Any]) -> None:
     starts, ends = values.get("starts_at"), values.get("ends_at")
     if starts is not None and ends is not None and not starts < ends:
         raise Invalid.field("end_time", "must be after start_time")
+
+
+def _calendar_hours(values: Mapping[str, Any]) -> str:
+    return sla_clock.CALENDAR_HOURS
 
 
 def _coordinates_together(values: Mapping[str, Any]) -> None:
@@ -411,8 +437,10 @@ KINDS: dict[str, Kind] = {
     "priorities": Kind(
         noun="priority", entity="job_priority", model=JobPriority,
         fields=_named(
-            response_target=Field("response_target", _hours),
-            completion_target=Field("completion_target", _hours),
+            response_target=Field("response_target", _target),
+            response_clock=Field("response_clock", _sla_clock, derive=_calendar_hours),
+            completion_target=Field("completion_target", _target),
+            completion_clock=Field("completion_clock", _sla_clock, derive=_calendar_hours),
         ),
         required=("name",),
         searched=(JobPriority.name,),
@@ -420,7 +448,7 @@ KINDS: dict[str, Kind] = {
         view=priority_view,
         used_by=((Job.priority_id, "job"),),
         sort_order=JobPriority.sort_order,
-        checks=(_hours_in_order,),
+        checks=(_targets_within_limits, _targets_in_order),
     ),
     "payment_statuses": Kind(
         noun="payment status", entity="payment_status", model=PaymentStatus, fields=_named(),

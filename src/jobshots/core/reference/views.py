@@ -39,10 +39,13 @@ class StatusView(NamedView):
 
 @dataclass(frozen=True)
 class PriorityView(NamedView):
-    """A priority, with the hours the company promises to respond and to complete in."""
+    """A priority, with the time the company promises to respond and to complete in: each a
+    target counted on its clock (`calendar_hours`, `working_hours` or `working_days`)."""
 
     response_target: int | None
+    response_clock: str
     completion_target: int | None
+    completion_clock: str
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,8 @@ def priority_view(row: JobPriority) -> PriorityView:
     """A priority."""
     return PriorityView(
         id=row.id, uuid=row.uuid, name=row.name, sort_order=row.sort_order,
-        response_target=row.response_target, completion_target=row.completion_target,
+        response_target=row.response_target, response_clock=row.response_clock,
+        completion_target=row.completion_target, completion_clock=row.completion_clock,
     )  # fmt: skip
 
 

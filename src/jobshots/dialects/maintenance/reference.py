@@ -32,7 +32,8 @@ LIMIT_DEFAULTS = {"addresses": 50}
 FIELDS = frozenset(
     {
         "name", "sort_order", "code", "stage", "pauses_sla",
-        "response_target", "completion_target", "start_time", "end_time",
+        "response_target", "response_clock", "completion_target", "completion_clock",
+        "start_time", "end_time",
         "address_line_1", "address_line_2", "city", "postcode", "country",
         "latitude", "longitude",
     }
@@ -59,7 +60,9 @@ class OptionBody(BaseModel):
     stage: Any = None
     pauses_sla: Any = None
     response_target: Any = None
+    response_clock: Any = None
     completion_target: Any = None
+    completion_clock: Any = None
     start_time: Any = None
     end_time: Any = None
     address_line_1: Any = None

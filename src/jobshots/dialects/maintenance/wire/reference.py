@@ -78,7 +78,9 @@ def _extra(view: NamedView) -> dict[str, Any]:
     if isinstance(view, PriorityView):
         return {
             "response_target": view.response_target,
+            "response_clock": view.response_clock,
             "completion_target": view.completion_target,
+            "completion_clock": view.completion_clock,
         }
     if isinstance(view, TimeRangeView):
         return {"start_time": _clock(view.starts_at), "end_time": _clock(view.ends_at)}
