@@ -14,6 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from jobshots.config import Settings
+from jobshots.core.mail import tokens
 from jobshots.db.models import AuditEvent, CaseNote, Document, User
 from tests.support import images
 from tests.support.maintenance import bearer as _read
@@ -308,13 +310,20 @@ def test_html_is_sanitised_and_plain_text_is_kept_as_sent(mailed: Mailed, crew: 
             '<script>alert(1)</script><img src="https://t.example/p.gif" onerror="alert(2)">'
             '<a href="javascript:alert(3)">bad</a><a href="https://example.com/q">quote</a>',
         )  # fmt: skip
-        kept = _write(client, office.owner, job_uuid=office.job_uuid, note_text=plain)
+        # URL-encoded, as a plain HTML form posts it.
+        kept = client.post(
+            NOTES,
+            headers=_headers(client, office.owner),
+            data={"job_uuid": office.job_uuid, "note_text": plain, "send_email": "0"},
+        )
     assert rich.status_code == 200, rich.text
     assert rich.json()["data"]["note_text"] == (
         '<p>Fixed <b>valve</b></p><a rel="noopener noreferrer">bad</a>'
         '<a href="https://example.com/q" rel="noopener noreferrer">quote</a>'
     )
+    assert kept.status_code == 200, kept.text
     assert kept.json()["data"]["note_text"] == plain
+    assert kept.json()["data"]["email_state"] is None
 
 
 def test_files_sent_with_a_note_are_documents_of_its_job(mailed: Mailed, crew: Crew) -> None:
@@ -636,7 +645,11 @@ def test_a_note_is_emailed_to_the_jobs_parties_but_not_its_author(
     assert message["Auto-Submitted"] == "auto-generated"
     reply_to = str(message["Reply-To"])
     assert reply_to.startswith("notes+")
-    assert reply_to.endswith(f"@{REPLY_DOMAIN}")
+    # The reply address is signed with the server's own secret and names this note.
+    server_settings = Settings(
+        dev=True, secret_key=stack.server.secret_key, mail_reply_domain=REPLY_DOMAIN
+    )
+    assert tokens.note_of_address(server_settings, reply_to) == note_uuid
     assert message["Subject"] == f"[J{office.job_id:06d}] Leaking roof"
     assert office.contractor.owner_email not in received.raw.decode()
     assert office.contact_email not in received.raw.decode()
