@@ -22,7 +22,7 @@ from jobshots.core.notes.views import NoteView
 from jobshots.core.pagination import SliceRequest
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import CaseNote, Company, Job, User
+from jobshots.db.models import CaseNote, Company, Job
 from jobshots.media.incoming import IncomingFile
 
 # Roles that may change or delete anyone's note; everyone else only their own.
@@ -142,37 +142,6 @@ def attachments(uow: UnitOfWork, principal: Principal, ref: NoteRef) -> list[Doc
     """The files sent with one of the caller's notes, oldest first."""
     principal.require(permissions.CASE_NOTES)
     return documents.of_note(uow, _get(uow, principal, ref))
-
-
-def record_reply(
-    uow: UnitOfWork,
-    answered: CaseNote,
-    reply_text: str,
-    *,
-    author: User | None,
-    contact_name: str | None = None,
-    message_id: str | None = None,
-) -> CaseNote:
-    """A reply that came back by e-mail, as a note of the same job answering `answered`:
-    written by a user of the company, or else by the job's contact named `contact_name`."""
-    note = CaseNote(
-        company_id=answered.company_id,
-        job_id=answered.job_id,
-        author_id=author.id if author is not None else None,
-        parent_id=answered.id,
-        email_message_id=message_id,
-    )
-    uow.session.add(note)
-    note.body = text.cleaned(reply_text)
-    if author is None:
-        note.author_name = contact_name
-    uow.session.flush()
-    audit.record(
-        uow, None, "case_note.replied", "case_note", note.uuid,
-        company_id=note.company_id, job_id=note.job_id,
-        data={"in_reply_to": str(answered.uuid), "author_id": note.author_id},
-    )  # fmt: skip
-    return note
 
 
 def view(uow: UnitOfWork, note: CaseNote) -> NoteView:
