@@ -149,6 +149,7 @@ def test_a_cancelled_recall_puts_the_job_back_in_the_status_it_was_recalled_from
     owner = server.new_tenant("Cancelled Recalls Ltd")
     statuses = _statuses(server, owner)
     _, job_uuid = _job_in(server, owner, "closed")
+    (_, _, _, closed_at), _, _ = _state(server, job_uuid)
     with server.client() as client:
         raised = _recall(client, owner, job_uuid=job_uuid, is_recall="1", reason="Wrong job")
         cancelled = client.post(
@@ -156,6 +157,8 @@ def test_a_cancelled_recall_puts_the_job_back_in_the_status_it_was_recalled_from
             data={"job_uuid": job_uuid, "is_recall": "false", "completion_type": "cancel",
                   "csrf_token": csrf_token(client, owner)},
         )  # fmt: skip
+        # Back as it was: completed when it was first completed, not when the recall ended.
+        (_, _, _, restored_at), _, _ = _state(server, job_uuid)
         again = _recall(client, owner, job_uuid=job_uuid, is_recall=True, reason="Now it leaks")
         listed = client.get(RECALL, headers=bearer(owner), params={"job_uuid": job_uuid})
     assert raised.json()["data"]["status_id"] == statuses["in_progress"]
@@ -166,6 +169,8 @@ def test_a_cancelled_recall_puts_the_job_back_in_the_status_it_was_recalled_from
         False, statuses["closed"], "closed"
     )  # fmt: skip
     assert state["recall"]["outcome"] == "cancel"
+    assert closed_at is not None
+    assert restored_at == closed_at
     # A job whose recall ended may be recalled again; the list is newest first.
     assert again.status_code == 200, again.text
     reasons = [(r["reason"], r["outcome"]) for r in listed.json()["data"]["recalls"]]

@@ -90,6 +90,7 @@ def raise_recall(
         raised_by_id=principal.user_id,
         raised_at=now,
         previous_status_id=status.id,
+        previous_completed_at=job.completed_at,
     )
     uow.session.add(recall)
     job.is_recalled = True
@@ -159,6 +160,9 @@ def _close(uow: UnitOfWork, principal: Principal, job: Job, outcome: str) -> Rec
     recall.closed_at, recall.closed_by_id, recall.outcome = now, principal.user_id, outcome
     job.is_recalled = False
     lifecycle.move(uow, job, target, now)
+    if outcome == "cancel" and target.id == recall.previous_status_id:
+        # Put back as it was: completed when it was completed, not now.
+        job.completed_at = recall.previous_completed_at
     uow.session.flush()
     action = "job.recall_completed" if outcome == "standard" else "job.recall_cancelled"
     audit.record(

@@ -27,6 +27,7 @@ class Recall(Entity):
     previous_status_id: Mapped[int | None] = mapped_column(
         ForeignKey("job_statuses.id", ondelete="SET NULL")
     )
+    previous_completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(20))  # standard | cancel

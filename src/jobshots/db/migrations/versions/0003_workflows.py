@@ -125,6 +125,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table("recalls") as batch:
         batch.add_column(sa.Column("previous_status_id", sa.Integer(), nullable=True))
+        batch.add_column(
+            sa.Column(
+                "previous_completed_at",
+                jobshots.db.types.UTCDateTime(timezone=True),
+                nullable=True,
+            )
+        )
         batch.add_column(sa.Column("closed_by_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
             op.f("fk_recalls_previous_status_id_job_statuses"),
@@ -218,6 +225,7 @@ def downgrade() -> None:
             op.f("fk_recalls_previous_status_id_job_statuses"), type_="foreignkey"
         )
         batch.drop_column("closed_by_id")
+        batch.drop_column("previous_completed_at")
         batch.drop_column("previous_status_id")
     with op.batch_alter_table("case_notes") as batch:
         for name in ("email_attempts", "email_sent_at", "email_error", "email_state"):
