@@ -67,10 +67,16 @@ def _office(stack: Stack, name: str) -> Office:
         )
     )  # fmt: skip
     ids: dict[str, int] = {}
-    for model in (JobStatus, JobPriority, JobType, TimeRange, PropertyAddress):
-        label = model.line1 if model is PropertyAddress else model.name  # type: ignore[attr-defined]
-        rows = stack.rows(select(label, model.id).where(model.company_id == company))
-        ids.update({str(key): int(value) for key, value in rows})
+    labels = (
+        (JobStatus.name, JobStatus.id, JobStatus.company_id),
+        (JobPriority.name, JobPriority.id, JobPriority.company_id),
+        (JobType.name, JobType.id, JobType.company_id),
+        (TimeRange.name, TimeRange.id, TimeRange.company_id),
+        (PropertyAddress.line1, PropertyAddress.id, PropertyAddress.company_id),
+    )
+    for label, key, owner_id in labels:
+        rows = stack.rows(select(label, key).where(owner_id == company))
+        ids.update({str(name): int(value) for name, value in rows})
     people = {
         role: stack.new_colleague(owner, role)
         for role in ("manager", "staff", "contractor", "agent")

@@ -376,12 +376,15 @@ def test_managers_set_the_rule_over_the_api(stack: Stack) -> None:
         assert (raised["status_name"], raised["budget_over"]) == ("Assigned", 250.5)
         assert raised["job_type_ids"] == [office.ids["Plumbing"]]
         assert _rule(client, office.owner).json()["data"] == raised
-        bad = [
+        bad: list[tuple[dict[str, Any], str]] = [
             ({"status_id": rival.ids["Assigned"]}, "status_id does not exist"),
             ({"status_id": "Assigned"}, "status_id must be a whole number"),
             ({"status_id": None}, "status_id must be a status id"),
-            ({"job_type_ids": [rival.ids["Plumbing"]]}, "names a job type that does not exist"),
-            ({"job_type_ids": "Plumbing"}, "must be a list of job type ids"),
+            (
+                {"job_type_ids": [rival.ids["Plumbing"]]},
+                "job_type_ids names a job type that does not exist",
+            ),
+            ({"job_type_ids": "Plumbing"}, "job_type_ids must be a list of job type ids"),
             ({"budget_over": "1.234"}, "budget_over must be to the penny"),
             ({"budget_over": -5}, "budget_over must be an amount between 0"),
             ({"action": "toggle"}, "action must be set or delete"),

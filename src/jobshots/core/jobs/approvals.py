@@ -23,7 +23,7 @@ from jobshots.db.models import ApprovalDecision, ApprovalRule, JobStatus, JobTyp
 from jobshots.db.types import utcnow
 
 NOTES_MAX = 2_000
-RULE_FIELDS = frozenset({"status_id", "budget_over", "type_ids"})
+RULE_FIELDS = frozenset({"status_id", "budget_over", "job_type_ids"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def set_rule(
     errors: dict[str, list[str]] = {}
     for name, value in change.values.items():
         try:
-            setattr(target, name, _PARSE[name](session, company_id, value))
+            attribute, parse = _PARSE[name]
+            setattr(target, attribute, parse(session, company_id, value))
         except Invalid as exc:
             errors[name] = exc.fields.get(name, [exc.message])
     if errors:
@@ -95,7 +96,7 @@ def named_change(
         values["budget_over"] = budget.strip() or None
     if types is not None:
         names = [name.strip() for name in types.split(",") if name.strip()]
-        values["type_ids"] = [_type_named(uow.session, company_id, name) for name in names]
+        values["job_type_ids"] = [_type_named(uow.session, company_id, name) for name in names]
     return RuleChange(values)
 
 
@@ -212,8 +213,8 @@ def _types(session: Session, company_id: int, value: Any) -> list[int]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid.field("type_ids", "must be a list of job type ids")
-    wanted = sorted({_id("type_ids", item) for item in value})
+        raise Invalid.field("job_type_ids", "must be a list of job type ids")
+    wanted = sorted({_id("job_type_ids", item) for item in value})
     known = set(
         session.scalars(
             select(JobType.id).where(
@@ -223,11 +224,16 @@ def _types(session: Session, company_id: int, value: Any) -> list[int]:
         )
     )
     if set(wanted) - known:
-        raise Invalid.field("type_ids", "names a job type that does not exist")
+        raise Invalid.field("job_type_ids", "names a job type that does not exist")
     return wanted
 
 
-_PARSE = {"status_id": _status, "budget_over": _budget, "type_ids": _types}
+# Each field of a rule change: the rule's attribute it sets, and its check.
+_PARSE = {
+    "status_id": ("status_id", _status),
+    "budget_over": ("budget_over", _budget),
+    "job_type_ids": ("type_ids", _types),
+}
 
 
 def _status_named(session: Session, company_id: int, name: str) -> int:

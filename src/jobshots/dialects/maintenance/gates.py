@@ -17,8 +17,6 @@ from jobshots.dialects.maintenance.wire import gates as gate_wire
 router = APIRouter(tags=["Property-maintenance jobs"])
 # The decisions callers send, by the core's; the request's past tense is taken too.
 DECISIONS = {"approve": "approve", "approved": "approve", "reject": "reject", "rejected": "reject"}
-# The rule's fields as callers send them, by the core's names.
-RULE_FIELDS = {"status_id": "status_id", "budget_over": "budget_over", "job_type_ids": "type_ids"}
 
 
 class DecisionBody(BaseModel):
@@ -42,9 +40,9 @@ class RuleBody(BaseModel):
     job_type_ids: Any = None
 
     def change(self) -> approvals.RuleChange:
-        """The fields sent, by the core's names."""
-        sent = self.model_fields_set & RULE_FIELDS.keys()
-        return approvals.RuleChange({RULE_FIELDS[name]: getattr(self, name) for name in sent})
+        """The fields sent."""
+        sent = self.model_fields_set & approvals.RULE_FIELDS
+        return approvals.RuleChange({name: getattr(self, name) for name in sent})
 
 
 @router.get("/api/jobs/approval-gate", summary="A job's approval gate")
