@@ -426,9 +426,8 @@ def mail_receive(
 
     0 threaded: prints the note's UUID (the earlier note's for a message delivered twice).
 
-    0 also for mail no person wrote (auto-reply, bulk, bounce): discarded, reason on stderr.
-
-    65 EX_DATAERR: unreadable, too large, or empty once quotes and signature are trimmed.
+    65 EX_DATAERR: unreadable, too large, empty once quotes and signature are trimmed, or
+    written by no person (auto-reply, bulk mail, bounce).
 
     67 EX_NOUSER: to no note of ours (no reply address, forged or expired, note deleted).
 
@@ -436,11 +435,12 @@ def mail_receive(
 
     75 EX_TEMPFAIL: broken settings or database; the MTA tries again later.
 
-    Only 0 with a UUID stores anything. Automatic mail exits 0 so the MTA bounces nothing.
+    Only 0 stores anything; every refusal says why on stderr. Automatic mail is refused too:
+    it comes from a null sender (RFC 3834), so the MTA's bounce of it goes nowhere.
     """
     from sqlalchemy.exc import SQLAlchemyError
 
-    from jobshots.core.mail import inbound, reading, refusals
+    from jobshots.core.mail import inbound, reading
 
     raw = sys.stdin.buffer.read(reading.MAX_MESSAGE_BYTES + 1)
     try:
@@ -451,9 +451,6 @@ def mail_receive(
     try:
         with ctx.uow() as uow:
             reply = inbound.receive(uow, raw, recipient or ())
-    except refusals.AutomaticMessage as exc:
-        typer.echo(f"discarded: {exc.message}", err=True)
-        return
     except CoreError as exc:
         typer.echo(f"refused: {exc.message}", err=True)
         raise typer.Exit(_refusal_status(exc)) from exc

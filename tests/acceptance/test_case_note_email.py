@@ -235,16 +235,15 @@ def test_a_stranger_and_a_tampered_reply_address_are_refused_and_stored_nowhere(
     assert set(_listed(stack, sent)) == {sent.note_uuid}
 
 
-def test_an_out_of_office_is_discarded_by_the_pipe_and_refused_by_the_endpoint(
+def test_an_out_of_office_is_refused_by_the_pipe_and_by_the_endpoint(
     mail_stack: MailStack, sent: Sent
 ) -> None:
     stack = mail_stack.stack
     before = _stored(stack)
     away = _reply(sent, sent.contractor.owner_email, "I am away.", Auto_Submitted="auto-replied")
     status, printed, said = _received_by_cli(stack, away)
-    # Zero, so the MTA sends no bounce back to an autoresponder; nothing is stored.
-    assert (status, printed) == (0, "")
-    assert said.startswith("discarded:")
+    assert (status, printed) == (65, "")
+    assert said.startswith("refused: not written by a person")
     answer = _posted(stack, away)
     assert answer.status_code == 422
     assert "Auto-Submitted" in answer.json()["error"]
