@@ -3,6 +3,7 @@ second before, at and after it, the 20% line, weekends, English bank holidays an
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -303,3 +304,45 @@ def test_one_target_alone_is_measured_and_one_past_its_clocks_limit_is_not() -> 
     too_long = Target(clock.LIMITS["working_days"] + 1, "working_days")
     unknown = Target(1, "lunar_months")
     assert standing([NEW], too_long, unknown, LONDON, CREATED).state is None
+
+
+def test_a_working_deadline_is_the_first_instant_its_target_is_counted_for_many_starts() -> None:
+    rng = random.Random(12)
+    first = at("2026-01-01 00:00")
+    for _ in range(300):
+        start = first + timedelta(minutes=rng.randrange(366 * 24 * 60))
+        kind = rng.choice(["working_hours", "working_days"])
+        target = rng.randrange(0, 60)
+        found = clock.due(kind, LONDON, start, target)
+        allowed = clock.window(kind, LONDON, start, target)
+        assert clock.counted(kind, LONDON, start, found) == allowed, (kind, start, target)
+        if allowed:
+            assert clock.counted(kind, LONDON, start, found - SECOND) < allowed
+            # Every deadline falls in working hours, on a working day.
+            local = found.astimezone(LONDON.zone)
+            assert LONDON.works_on(local.date())
+            assert time(9) < local.time() <= time(17, 30)
+        if kind == "working_days" and target:
+            assert found.astimezone(LONDON.zone).time() == time(17, 30)
+
+
+def test_with_any_pauses_the_deadline_comes_when_the_unpaused_time_makes_the_window() -> None:
+    rng = random.Random(7)
+    for _ in range(200):
+        kind = rng.choice(["calendar_hours", "working_hours", "working_days"])
+        target = Target(rng.randrange(1, 20), kind)
+        times = sorted(
+            at("2026-12-14 07:00") + timedelta(minutes=rng.randrange(30 * 24 * 60))
+            for _ in range(rng.randrange(1, 8))
+        )
+        history = [Entered(t, "new", pauses=rng.random() < 0.5) for t in times]
+        history[0] = Entered(times[0], "new", pauses=False)
+        history.append(Entered(times[-1] + timedelta(hours=1), "new", pauses=False))
+        found = standing(history, target, None, LONDON, at("2027-06-01")).response_due_at
+        assert found is not None
+        ran = timedelta(0)
+        for change, following in zip(history, [*history[1:], None], strict=True):
+            ends = found if following is None else min(following.at, found)
+            if not change.pauses:
+                ran += clock.counted(kind, LONDON, change.at, ends)
+        assert ran == clock.window(kind, LONDON, history[0].at, target.amount), history
