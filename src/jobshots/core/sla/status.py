@@ -10,7 +10,7 @@ targets, the company's working week and the time now.
 - `breached`: the completion deadline passed while the job was open (or it was completed
   after it); `overdue`: the response deadline passed without a response; else `within`.
   Breached wins over overdue. A job whose priority sets no target is not measured (None).
-- A deadline is met *at* its instant and passed one second later.
+- A deadline is still met at its very instant, and passed any moment after it.
 - The current window is the response one until the job responds, then the completion one;
   `seconds_remaining` is the wall time to its deadline (negative once passed), `at_risk` that
   under 20% of the window's own clock time is left while it has not yet passed. A completed
