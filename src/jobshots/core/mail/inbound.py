@@ -75,7 +75,8 @@ def _answered_note(
 ) -> tuple[CaseNote, str]:
     """The note a reply answers, and how it was found; the reply address first."""
     settings = uow.settings
-    ours = [a for a in (*envelope_recipients, *mail.recipients) if _is_reply_address(uow, a)]
+    addressed = (*envelope_recipients, *mail.recipients)
+    ours = [a for a in addressed if tokens.is_reply_address(settings, a)]
     try:
         named = [tokens.note_of_address(settings, address) for address in ours]
     except tokens.TokenRefused as exc:
@@ -91,13 +92,6 @@ def _answered_note(
     if note is None:
         raise UnknownAddressee("the note replied to no longer exists")
     return note, matched_by
-
-
-def _is_reply_address(uow: UnitOfWork, address: str) -> bool:
-    local, _, domain = address.strip().strip("<>").rpartition("@")
-    return domain.lower() == uow.settings.mail_reply_domain.lower() and local.lower().startswith(
-        tokens.LOCAL_PREFIX
-    )
 
 
 def _notes_of_ids(uow: UnitOfWork, message_ids: Iterable[str]) -> list[uuid.UUID]:

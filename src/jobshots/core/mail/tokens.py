@@ -38,13 +38,19 @@ def reply_address(settings: Settings, note_uuid: uuid.UUID, now: float | None = 
     return f"{LOCAL_PREFIX}{token}@{settings.mail_reply_domain}"
 
 
+def is_reply_address(settings: Settings, address: str) -> bool:
+    """Whether `address` has the shape of our reply addresses (its token is not checked)."""
+    local, _, domain = address.strip().strip("<>").rpartition("@")
+    return domain.lower() == settings.mail_reply_domain.lower() and local.lower().startswith(
+        LOCAL_PREFIX
+    )
+
+
 def note_of_address(settings: Settings, address: str, now: float | None = None) -> uuid.UUID:
     """The note a reply address names; TokenRefused saying why when it names none."""
-    local, _, domain = address.strip().strip("<>").rpartition("@")
-    if domain.lower() != settings.mail_reply_domain.lower() or not local.lower().startswith(
-        LOCAL_PREFIX
-    ):
+    if not is_reply_address(settings, address):
         raise TokenRefused("the reply address is not one of ours")
+    local = address.strip().strip("<>").rpartition("@")[0]
     token = local[len(LOCAL_PREFIX) :].upper()
     try:
         raw = base64.b32decode(token + "=" * (-len(token) % 8))
