@@ -472,3 +472,18 @@ def test_a_recall_meets_the_gate_too(stack: Stack) -> None:
         assert _decide(client, office.owner, job, "approve").status_code == 200
         reopened = client.post(recall, headers=write_headers(client, office.owner), json=body)
         assert reopened.status_code == 200, reopened.text
+
+
+def test_the_gates_status_cannot_be_deleted_while_the_rule_names_it(stack: Stack) -> None:
+    office = _office(stack, "Kept Gate Lettings")
+    with stack.client() as client:
+        made = _set_rule(client, office.owner, {"status_id": office.ids["Assigned"]})
+        assert made.status_code == 200, made.text
+        refused = client.post(
+            "/api/jobs/statuses", headers=write_headers(client, office.owner),
+            json={"action": "delete", "ID": office.ids["Assigned"]},
+        )  # fmt: skip
+        rule = _rule(client, office.owner)
+    assert refused.status_code == 409, refused.text
+    assert "approval gate" in refused.json()["error"]
+    assert rule.json()["data"]["status_name"] == "Assigned"

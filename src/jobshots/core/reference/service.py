@@ -34,6 +34,7 @@ from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import (
     SLA_CLOCKS,
     STAGES,
+    ApprovalRule,
     Document,
     DocumentCategory,
     Job,
@@ -425,7 +426,7 @@ KINDS: dict[str, Kind] = {
         searched=(JobStatus.name, JobStatus.code),
         order=(JobStatus.sort_order, JobStatus.id),
         view=status_view,
-        used_by=((Job.status_id, "job"),),
+        used_by=((Job.status_id, "job"), (ApprovalRule.status_id, "approval gate")),
         unique=("name", "code"),
         sort_order=JobStatus.sort_order,
     ),
