@@ -71,6 +71,22 @@ def whole_number(value: str | int | None, name: str) -> int | None:
     raise Invalid.field(name, "must be a whole number")
 
 
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+
+def flag(value: Any, name: str) -> bool | None:
+    """An optional yes/no parameter: a JSON boolean, 1 or 0, or true/false, yes/no, on/off as
+    text; Invalid naming it if it is anything else."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    said = str(value).strip().lower() if isinstance(value, int | str) else None
+    if said in _TRUE | _FALSE:
+        return said in _TRUE
+    raise Invalid.field(name, "must be true or false (or 1 or 0)")
+
+
 def job_named(job_id: str | None, job_uuid: str | None) -> JobRef | None:
     """The job a request names by `job_id` or `job_uuid` (the vendor's pages use both)."""
     number = whole_number(job_id, "job_id")

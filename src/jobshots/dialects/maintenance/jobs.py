@@ -16,7 +16,7 @@ from jobshots.core.jobs.repository import JobQuery
 from jobshots.core.pagination import SliceRequest
 from jobshots.core.reference import service as reference
 from jobshots.dialects.maintenance import wire
-from jobshots.dialects.maintenance.common import Caller, Writer, required, whole_number
+from jobshots.dialects.maintenance.common import Caller, Writer, flag, required, whole_number
 from jobshots.dialects.maintenance.wire import commits as commit_wire
 from jobshots.dialects.maintenance.wire import jobs as job_wire
 from jobshots.dialects.maintenance.wire import reference as reference_wire
@@ -28,7 +28,6 @@ REQUIRED_ON_CREATE = frozenset(
     {"title", "description", "priority_id", "status_id", "type_id", "address_id"}
 )
 _CORE_NAMES = {wire_name: core for core, wire_name in job_wire.FIELD_NAMES.items()}
-_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
 
 
 class JobBody(BaseModel):
@@ -112,8 +111,8 @@ def read_jobs(
         agent_id=whole_number(agent_id, "agent_id"),
         contractor_id=whole_number(contractor_id, "contractor_id"),
         created_by_id=whole_number(created_by, "created_by"),
-        has_photos=_flag(has_photos, "has_photos"),
-        has_documents=_flag(has_documents, "has_documents"),
+        has_photos=flag(has_photos, "has_photos"),
+        has_documents=flag(has_documents, "has_documents"),
     )
     found_jobs, total = jobs.search(call.uow, call.principal, query, paging)
     return wire.listed("Jobs retrieved", [job_wire.job(item) for item in found_jobs], total)
@@ -135,15 +134,6 @@ def write_job(
         jobs.delete(call.uow, call.principal, required(body.uuid, "uuid"))
         return wire.ok("Job deleted")
     raise Invalid.field("action", "must be create, update or delete")
-
-
-def _flag(value: str | None, name: str) -> bool | None:
-    if value is None or value == "":
-        return None
-    text = value.strip().lower()
-    if text in _TRUE | _FALSE:
-        return text in _TRUE
-    raise Invalid.field(name, "must be true or false")
 
 
 def _or_default(value: int | None, default: int) -> int:

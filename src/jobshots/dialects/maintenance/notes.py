@@ -18,6 +18,7 @@ from jobshots.dialects.maintenance.common import (
     checked_form,
     checked_write,
     content_type,
+    flag,
     required,
     required_job,
     text,
@@ -31,7 +32,6 @@ from jobshots.media.incoming import IncomingFile
 router = APIRouter(tags=["Property-maintenance jobs"])
 PATH = "/api/jobs/case-notes"
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
-_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
 
 _NOTE_FORM = {
     "requestBody": {
@@ -137,7 +137,7 @@ def _write(
             call.principal,
             required_job(values.get("job_id"), text(values.get("job_uuid"))),
             _text(values, "note_text"),
-            send_email=_flag(values.get("send_email"), "send_email") or False,
+            send_email=flag(values.get("send_email"), "send_email") or False,
             in_reply_to=_text(values, "in_reply_to"),
             attachments=files,
         )
@@ -150,7 +150,7 @@ def _write(
             call.principal,
             _note(values),
             note_text=_text(values, "note_text"),
-            is_pinned=_flag(values.get("is_pinned"), "is_pinned"),
+            is_pinned=flag(values.get("is_pinned"), "is_pinned"),
         )
         return wire.updated(changed)
     if chosen == "delete":
@@ -175,18 +175,6 @@ def _text(values: Mapping[str, Any], name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     raise Invalid.field(name, "must be text")
-
-
-def _flag(value: Any, name: str) -> bool | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise Invalid.field(name, "must be true or false")
 
 
 def _or_default(value: int | None, default: int) -> int:

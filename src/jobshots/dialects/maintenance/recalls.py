@@ -9,13 +9,18 @@ from fastapi import APIRouter, Depends
 from jobshots.core.errors import Invalid
 from jobshots.core.jobs import recalls
 from jobshots.core.jobs.service import JobRef
-from jobshots.dialects.maintenance.common import Caller, Writer, body_values, required_job, text
+from jobshots.dialects.maintenance.common import (
+    Caller,
+    Writer,
+    body_values,
+    flag,
+    required_job,
+    text,
+)
 from jobshots.dialects.maintenance.wire import recalls as wire
 
 router = APIRouter(tags=["Property-maintenance jobs"])
 PATH = "/api/jobs/recall"
-# `is_recall` as clients send it: a number, a JSON boolean, or either as text.
-_YES, _NO = {"1", "true", "yes"}, {"0", "false", "no"}
 
 Values = Annotated[dict[str, Any], Depends(body_values)]
 _KINDS = ("application/json", "application/x-www-form-urlencoded")
@@ -69,9 +74,7 @@ def _job(values: dict[str, Any]) -> JobRef:
 
 
 def _is_recall(value: Any) -> bool:
-    if value is None or value == "":
+    chosen = flag(value, "is_recall")
+    if chosen is None:
         raise Invalid.field("is_recall", "is required: 1 to recall the job, 0 to end its recall")
-    said = str(value).strip().lower()
-    if isinstance(value, bool) or said in _YES | _NO:
-        return said in _YES
-    raise Invalid.field("is_recall", "must be 1 or 0 (or true or false)")
+    return chosen
