@@ -17,6 +17,9 @@ from typing import IO, Any
 
 import httpx
 
+from jobshots.composition import build_context
+from jobshots.config import Settings
+from jobshots.core.context import Context
 from tests.support.s3server import free_port
 
 
@@ -31,6 +34,7 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     secret_key: str = field(default_factory=lambda: secrets.token_hex(16))
     proc: subprocess.Popen[bytes] | None = None
+    _core: Context | None = None
 
     @property
     def base_url(self) -> str:
@@ -84,8 +88,25 @@ class ServerProcess:
         assert self.proc is not None
         kill_group(self.proc)
 
+    @property
+    def core(self) -> Context:
+        """The core over the server's database and storage, with the server's settings: for
+        setting up what a test needs in-process, instead of paying a CLI start for each."""
+        if self._core is None:
+            prefix = "JOBSHOTS_"
+            named = {
+                key[len(prefix) :].lower(): value
+                for key, value in self.env.items()
+                if key.startswith(prefix)
+            }
+            self._core = build_context(Settings(**named))
+        return self._core
+
     def stop(self) -> None:
         """Terminate the server, then anything of its process group still running."""
+        if self._core is not None:
+            self._core.close()
+            self._core = None
         if self.proc is None:
             return
         if self.proc.poll() is None:

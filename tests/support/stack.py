@@ -14,6 +14,10 @@ import boto3
 import httpx
 from sqlalchemy import create_engine, func, select
 
+from jobshots.core.apikeys import service as apikeys
+from jobshots.core.companies import service as companies
+from jobshots.core.jobs import service as jobs
+from jobshots.core.users import service as users
 from jobshots.db.engine import normalise_url
 from jobshots.db.models import Photo, Rendition
 from tests.support.databases import fresh_database
@@ -25,7 +29,7 @@ STACKS = [("sqlite", "local"), ("sqlite", "s3"), ("postgresql", "local"), ("post
 
 @dataclass
 class Tenant:
-    """A company made through the CLI, with its owner's API key."""
+    """A company made for a test, with its owner's API key."""
 
     company_id: int
     company_uuid: str
@@ -57,30 +61,34 @@ class Stack:
         """An HTTP client for the server."""
         return httpx.Client(base_url=self.url, timeout=30)
 
+    # Setup goes through the core in-process, as the CLI would (tests/acceptance/test_cli.py
+    # covers the CLI itself): a CLI start costs a second of CPU, and tests make hundreds.
     def new_tenant(self, name: str = "Acme Repairs") -> Tenant:
         """A fresh company with an owner key."""
         email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
-        made = self.server.cli_json(
-            "company", "create", name, "--owner-email", email, "--owner-name", "Olive Owner"
-        )
-        return Tenant(made["company_id"], made["company_uuid"], made["api_key"], email)
+        with self.server.core.uow() as uow:
+            made = companies.create(uow, name, email, "Olive Owner")
+        return Tenant(made.company.id, str(made.company.uuid), made.api_key, email)
 
     def new_job(self, tenant: Tenant, title: str = "Boiler service") -> str:
         """A fresh job's UUID."""
         return self.new_job_ids(tenant, title)[1]
 
     def new_job_ids(self, tenant: Tenant, title: str = "Boiler service") -> tuple[int, str]:
-        """A fresh job's integer id and UUID."""
-        made = self.server.cli_json("job", "create", title, "--company", str(tenant.company_id))
-        return int(made["job_id"]), str(made["job_uuid"])
+        """A fresh job's integer id and UUID, opened by the company's owner."""
+        with self.server.core.uow() as uow:
+            owner = users.owner_of(uow, tenant.company_id)
+            job = jobs.create(uow, users.acting_as(owner), title)
+        return job.id, str(job.uuid)
 
     def new_colleague(self, tenant: Tenant, role: str = "staff") -> Tenant:
         """Another person of the same company, with a key of their own."""
         email = f"{role}-{uuid.uuid4().hex[:8]}@example.com"
-        company = str(tenant.company_id)
-        self.server.cli("user", "create", "--company", company, "--email", email, "--role", role)
-        key = self.server.cli_json("apikey", "create", "--company", company, "--email", email)
-        return Tenant(tenant.company_id, tenant.company_uuid, key["api_key"], email)
+        with self.server.core.uow() as uow:
+            company = companies.get(uow, str(tenant.company_id))
+            person = users.create(uow, company, email, role=role)
+            issued = apikeys.issue(uow, person)
+        return Tenant(tenant.company_id, tenant.company_uuid, issued.secret, email)
 
     def execute(self, statement: Any) -> None:
         """Run one write statement on the server's database (test setup only)."""
