@@ -30,6 +30,7 @@ from jobshots.db.models.reference import (
     Tenant,
     TimeRange,
 )
+from jobshots.db.models.web import ResumableUpload, SignInFailure, WebSession
 from jobshots.db.models.workflow import (
     AmendmentRequest,
     ApprovalDecision,
@@ -73,8 +74,11 @@ __all__ = [
     "Recall",
     "RemedialLink",
     "Rendition",
+    "ResumableUpload",
+    "SignInFailure",
     "Tenant",
     "TimeRange",
     "User",
+    "WebSession",
     "job_tenants",
 ]
