@@ -1,0 +1,46 @@
+"""Every vendored front-end file is the one its manifest names, byte for byte, and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import jobshots.web
+
+VENDOR = Path(jobshots.web.__file__).parent / "static" / "vendor"
+MANIFEST = VENDOR / "MANIFEST.json"
+
+
+def _entries() -> list[dict[str, str]]:
+    files: list[dict[str, str]] = json.loads(MANIFEST.read_text())["files"]
+    return files
+
+
+def test_every_vendored_file_matches_its_manifest_sha256() -> None:
+    for entry in _entries():
+        data = (VENDOR / entry["file"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["file"]
+
+
+def test_every_file_in_the_vendor_folder_is_in_the_manifest() -> None:
+    listed = {entry["file"] for entry in _entries()}
+    present = {
+        path.relative_to(VENDOR).as_posix()
+        for path in VENDOR.rglob("*")
+        if path.is_file() and path != MANIFEST
+    }
+    assert present == listed
+
+
+def test_each_entry_names_its_package_version_and_licence() -> None:
+    for entry in _entries():
+        assert entry["package"] and entry["licence"], entry
+        assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"]), entry
+
+
+def test_htmx_is_a_2_0_release() -> None:
+    [htmx] = [e for e in _entries() if e["file"].endswith("htmx.min.js")]
+    assert htmx["version"].startswith("2.0.")
+    assert f'version:"{htmx["version"]}"' in (VENDOR / htmx["file"]).read_text()
