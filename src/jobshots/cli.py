@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -18,7 +19,9 @@ from jobshots.core.apikeys import service as apikeys
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import CoreError
+from jobshots.core.exports import zip as zip_export
 from jobshots.core.jobs.views import RuleView
+from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
 
@@ -472,3 +475,60 @@ def _refusal_status(exc: CoreError) -> int:
     if isinstance(exc, refusals.UnknownSender):
         return EX_NOPERM
     return EX_DATAERR
+
+
+export_app = typer.Typer(help="A job exported whole, to a file.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+ExportJob = Annotated[str, typer.Option("--job", metavar="UUID", help="The job's UUID.")]
+ExportOut = Annotated[Path, typer.Option("--out", metavar="FILE", help="The file to write.")]
+ExportCompany = Annotated[
+    str | None, typer.Option("--company", help="The job's company (id or UUID), as a check.")
+]
+
+
+def _export_owner(uow: UnitOfWork, job: str, company: str | None) -> Principal:
+    """The owner of the job's company (or of `company`, which must then hold the job)."""
+    from jobshots.core.reports import service as reports
+
+    if company is None:
+        return reports.acting_owner(uow, job)
+    return users.acting_as(users.owner_of(uow, companies.get(uow, company).id))
+
+
+def _write_download(download: zip_export.Download, out: Path) -> None:
+    """Write a download to `out` with a progress bar; a failure leaves no partial file."""
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with (
+            partial.open("wb") as f,
+            typer.progressbar(length=download.length, label=f"Writing {out.name}") as progress,
+        ):
+            for chunk in download.chunks:
+                f.write(chunk)
+                progress.update(len(chunk))
+        partial.replace(out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+@export_app.command("zip")
+def export_zip(job: ExportJob, out: ExportOut, company: ExportCompany = None) -> None:
+    """Write a job's photos (originals, byte for byte) and their manifests as a ZIP."""
+    if not out.parent.is_dir():
+        typer.echo(f"error: no such directory: {out.parent}", err=True)
+        raise typer.Exit(2)
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            download = zip_export.job_zip(uow, _export_owner(uow, job, company), job)
+        _write_download(download, out)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    except (zip_export.OriginalChanged, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        ctx.close()
+    typer.echo(f"{out} ({download.length} bytes)")

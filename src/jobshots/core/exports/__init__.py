@@ -1,0 +1,1 @@
+"""A job exported whole: its photos' originals and a manifest of them."""
