@@ -24,6 +24,7 @@ from jobshots.core.jobs.views import RuleView
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.core.users import service as users
+from jobshots.storage.base import StorageError
 
 app = typer.Typer(help="Jobshots: job-site photo documentation server.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -526,7 +527,7 @@ def export_zip(job: ExportJob, out: ExportOut, company: ExportCompany = None) ->
         _write_download(download, out)
     except CoreError as exc:
         raise _fail(exc) from exc
-    except (zip_export.OriginalChanged, OSError) as exc:
+    except (zip_export.OriginalChanged, StorageError, OSError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
     finally:
