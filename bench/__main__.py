@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import fulcrum_list, media, uploads
+from bench import fulcrum_list, media, uploads, zip_export
 
 
 def main() -> None:
-    """Run the media, upload and list benchmarks and print their reports."""
+    """Run the media, upload, list and export benchmarks and print their reports."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=Path("data/bench"))
@@ -20,6 +20,8 @@ def main() -> None:
     print("\n".join(uploads.run(args.rounds, args.workdir / "uploads")))
     print("\n== Fulcrum photo list ==")
     print("\n".join(fulcrum_list.run(args.rounds, args.workdir / "fulcrum")))
+    print("\n== Job ZIP ==")
+    print("\n".join(zip_export.run(args.rounds, args.workdir / "zip")))
 
 
 if __name__ == "__main__":
