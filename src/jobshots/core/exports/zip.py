@@ -15,13 +15,13 @@ from datetime import datetime
 from zipstream import ZIP_STORED, ZipStream  # type: ignore[import-untyped]
 
 from jobshots.core import audit, permissions
-from jobshots.core.exports import manifest
+from jobshots.core.exports import manifest, repository
 from jobshots.core.exports.manifest import ExportedFile, JobHeading
+from jobshots.core.exports.repository import Original
 from jobshots.core.jobs import service as jobs
-from jobshots.core.photos import repository as photos
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import Job, Photo
+from jobshots.db.models import Job
 from jobshots.db.types import utcnow
 from jobshots.storage.base import Storage
 
@@ -48,10 +48,8 @@ def job_zip(
     principal.require(permissions.PHOTOS_VIEW)
     job = jobs.get(uow, principal, job_ref)
     heading = JobHeading(str(job.uuid), job.reference, job.title, now or utcnow())
-    files = [
-        _exported(uow.storage, photo, number)
-        for number, photo in enumerate(photos.live_for_job(uow.session, job.company_id, job.id), 1)
-    ]
+    originals = repository.live_originals(uow.session, job.company_id, job.id)
+    files = [_exported(uow.storage, photo, n) for n, photo in enumerate(originals, 1)]
     archive = _archive(uow.storage, heading, files)
     length = len(archive)
     audit.record(
@@ -66,13 +64,12 @@ def job_zip(
     return Download(_filename(job), length, iter(archive))
 
 
-def _exported(storage: Storage, photo: Photo, number: int) -> ExportedFile:
+def _exported(storage: Storage, photo: Original, number: int) -> ExportedFile:
     extension = photo.storage_key.rsplit(".", 1)[-1]
     size, sha256 = photo.file_size, photo.checksum_sha256
     if size is None or sha256 is None:
         # Recorded by every upload path today; photos from before that are measured once here.
         size, sha256 = _measured(storage, photo.storage_key)
-    uploader = photo.uploaded_by
     return ExportedFile(
         path=manifest.path_in_export(
             photo.photo_type, number, photo.file_name or photo.name, extension
@@ -87,7 +84,7 @@ def _exported(storage: Storage, photo: Photo, number: int) -> ExportedFile:
         taken_at=photo.taken_at,
         latitude=photo.latitude,
         longitude=photo.longitude,
-        uploaded_by=(uploader.display_name or uploader.email) if uploader else None,
+        uploaded_by=photo.uploaded_by,
     )
 
 
