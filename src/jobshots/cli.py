@@ -532,4 +532,4 @@ def export_zip(job: ExportJob, out: ExportOut, company: ExportCompany = None) ->
         raise typer.Exit(1) from exc
     finally:
         ctx.close()
-    typer.echo(f"{out} ({download.length} bytes)")
+    typer.echo(f"{out} ({download.length} bytes, {download.length / 1e6:.1f} MB)")

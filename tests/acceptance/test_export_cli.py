@@ -50,7 +50,7 @@ def test_export_zip_writes_every_live_original_and_a_manifest_that_matches(
     result = stack.server.cli("export", "zip", "--job", job, "--out", str(out))
 
     size = out.stat().st_size
-    assert f"{out} ({size} bytes)" in result.stdout
+    assert f"{out} ({size} bytes, {size / 1e6:.1f} MB)" in result.stdout
     with zipfile.ZipFile(out) as archive:
         assert archive.testzip() is None
         files = json.loads(archive.read("manifest.json"))["files"]
