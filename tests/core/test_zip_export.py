@@ -207,3 +207,23 @@ def test_paths_in_the_export_are_safe_and_keep_the_original_name(
     photo_type: str, name: str, extension: str, path: str
 ) -> None:
     assert manifest.path_in_export(photo_type, 7, name, extension) == path
+
+
+def test_an_original_with_no_recorded_checksum_is_measured_from_storage(ctx: Context) -> None:
+    # A direct upload not yet processed has its bytes stored but no checksum recorded.
+    principal, job = _company(ctx, "Acme")
+    data = images.jpeg(70, 50, "yellow")
+    photo = _upload(ctx, principal, job, "during", "pipe.jpg", data)
+    with ctx.uow() as uow:
+        uow.session.execute(
+            update(Photo)
+            .where(Photo.uuid == uuid.UUID(photo))
+            .values(checksum_sha256=None, file_size=None)
+        )
+    download, body = _export(ctx, principal, job)
+    assert download.length == len(body)
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    [entry] = json.loads(archive.read("manifest.json"))["files"]
+    assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    assert entry["size"] == len(data)
+    assert archive.read(entry["path"]) == data
