@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     # The wait before the second attempt; each later wait doubles it.
     mail_retry_seconds: float = Field(default=30, ge=0)
     reply_token_ttl_days: int = Field(default=90, gt=0)
+    # Web app sessions: signed out after this long unused, and this long after sign-in anyway.
+    session_idle_seconds: int = Field(default=30 * 60, gt=0)
+    session_lifetime_seconds: int = Field(default=12 * 3600, gt=0)
+    # Failed sign-ins allowed per e-mail address and per client address within the window.
+    sign_in_failures_per_email: int = Field(default=5, gt=0)
+    sign_in_failures_per_ip: int = Field(default=20, gt=0)
+    sign_in_window_seconds: int = Field(default=15 * 60, gt=0)
 
     @field_validator("base_url")
     @classmethod

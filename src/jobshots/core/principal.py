@@ -20,10 +20,13 @@ class Principal:
     api_key_id: int | None = None
     login_id: int | None = None
     ip: str | None = None
+    web_session_id: int | None = None
 
     @property
     def credential(self) -> str:
         """What the caller presented, as one string: what a CSRF token is bound to."""
+        if self.web_session_id is not None:
+            return f"session:{self.web_session_id}"
         if self.login_id is not None:
             return f"login:{self.login_id}"
         if self.api_key_id is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from jobshots.core import errors
-from jobshots.web.rendering import page
+from jobshots.core.csrf import CsrfRefused
+from jobshots.web.rendering import app_page, page
+from jobshots.web.signed_in import SignInNeeded
 
 PAGES: list[tuple[type[errors.CoreError], int, str, str]] = [
     (
@@ -31,6 +33,10 @@ PAGES: list[tuple[type[errors.CoreError], int, str, str]] = [
 
 def render(exc: errors.CoreError) -> Response:
     """The error page for this error."""
+    if isinstance(exc, SignInNeeded):
+        return Response(status_code=exc.status)  # its Location or HX-Redirect is added on
+    if isinstance(exc, CsrfRefused):
+        return app_page("error.html", 403, title="Not sent", explanation=exc.message)
     for kind, status, title, explanation in PAGES:
         if isinstance(exc, kind):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

@@ -32,6 +32,29 @@ PAGE_HEADERS = {
 }
 
 
+# The web app's pages: no inline script or style at all, everything from this server.
+APP_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "connect-src 'self'; font-src 'self'; media-src 'self'; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "same-origin",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+def app_page(
+    template: str, status_code: int = 200, headers: dict[str, str] | None = None, **values: Any
+) -> HTMLResponse:
+    """A web app page (or an htmx partial of one) under the app's strict policy."""
+    html = _templates.get_template(template).render(**values)
+    return HTMLResponse(html, status_code=status_code, headers={**APP_HEADERS, **(headers or {})})
+
+
 def page(
     template: str, status_code: int = 200, headers: dict[str, str] | None = None, **values: Any
 ) -> HTMLResponse:

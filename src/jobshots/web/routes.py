@@ -1,10 +1,9 @@
-"""The pages: a job's public report, and its (placeholder) page in the web app."""
+"""The pages: a job's public report, sign-in, the jobs list, and a job's page in the web app."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
+from starlette.requests import Request
 from starlette.responses import Response
 
 from jobshots.core import links
@@ -12,12 +11,17 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.reports import service as reports
 from jobshots.http.apis import Api
 from jobshots.http.auth import authorization
-from jobshots.http.caller import Call, RequestUow, api_key, caller
-from jobshots.web import errors
+from jobshots.http.caller import Call, RequestUow, api_key
+from jobshots.http.sessions import browser_session
+from jobshots.web import errors, jobs_list, signin, static_files
 from jobshots.web.rendering import page
+from jobshots.web.signed_in import wanted_path
 
 router = APIRouter(include_in_schema=False)
-Caller = Annotated[Call, Depends(caller(api_key(authorization("Bearer"))))]
+router.include_router(signin.router)
+router.include_router(jobs_list.router)
+router.include_router(static_files.router)
+_key = api_key(authorization("Bearer"))
 
 
 @router.get(links.REPORT_PATH)
@@ -27,12 +31,17 @@ def public_report(token: str, uow: RequestUow) -> Response:
 
 
 @router.get(links.JOB_PAGE_PATH)
-def job_page(workspace_id: str, job_id: str, call: Caller) -> Response:
-    """Until the web app exists: the job's name, for a caller with a key of its company."""
+def job_page(workspace_id: str, job_id: str, request: Request, uow: RequestUow) -> Response:
+    """Until the web app's job page exists: the job's name, for a key or session of its company."""
+    principal = _key(request, uow) or browser_session(request, uow)
+    if principal is None:
+        # A deeplink opened by someone signed out: the sign-in form, then this job.
+        return signin.login_page(wanted_path(request), 401, problem="Sign in to see this job.")
+    call = Call(principal=principal, uow=uow)
     # The job first: another company's job is not found, whichever workspace the link names.
     job = jobs.view(call.uow, call.principal, job_id)
     call.principal.require_workspace(workspace_id)
     return page("job.html", job=job)
 
 
-API = Api("web pages", router, ("/r/", "/app/"), errors.render)
+API = Api("web pages", router, ("/r/", "/app", "/login", "/logout", "/static/"), errors.render)

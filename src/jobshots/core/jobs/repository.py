@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from jobshots.core.ids import storable
@@ -151,18 +151,23 @@ class JobQuery:
 
 
 def search(
-    session: Session, reach: Reach, query: JobQuery, offset: int, limit: int
+    session: Session,
+    reach: Reach,
+    query: JobQuery,
+    offset: int,
+    limit: int,
+    pinned_by: int | None = None,
 ) -> tuple[list[Job], int]:
-    """A slice of the jobs within reach that match, newest first, and how many match."""
+    """A slice of the jobs within reach that match, newest first (`pinned_by`'s pins before
+    the rest when named), and how many match."""
     where = [*reach.live_jobs(), *query.conditions()]
     total = session.scalar(select(func.count()).select_from(Job).where(*where)) or 0
+    order: list[ColumnElement[Any]] = [Job.created_at.desc(), Job.id.desc()]
+    if pinned_by is not None:
+        pinned = exists().where(JobPin.job_id == Job.id, JobPin.user_id == pinned_by)
+        order.insert(0, case((pinned, 0), else_=1))
     rows = session.scalars(
-        select(Job)
-        .where(*where)
-        .options(*_FULL)
-        .order_by(Job.created_at.desc(), Job.id.desc())
-        .offset(offset)
-        .limit(limit)
+        select(Job).where(*where).options(*_FULL).order_by(*order).offset(offset).limit(limit)
     )
     return list(rows), total
 

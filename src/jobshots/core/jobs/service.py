@@ -113,14 +113,23 @@ def detail_of(uow: UnitOfWork, principal: Principal, job: Job) -> JobDetail:
 
 
 def search(
-    uow: UnitOfWork, principal: Principal, query: repository.JobQuery, paging: SliceRequest
+    uow: UnitOfWork,
+    principal: Principal,
+    query: repository.JobQuery,
+    paging: SliceRequest,
+    *,
+    pinned_first: bool = False,
 ) -> tuple[list[JobDetail], int]:
-    """A slice of the caller's jobs matching `query`, newest first, and how many match."""
+    """A slice of the caller's jobs matching `query`, newest first (the caller's pinned jobs
+    first when asked), and how many match."""
     principal.require(permissions.JOBS_LIST)
     offset, limit = paging.checked()
     if not query.storable():
         return [], 0
-    rows, total = repository.search(uow.session, reach_of(principal), query, offset, limit)
+    pinned_by = principal.user_id if pinned_first else None
+    rows, total = repository.search(
+        uow.session, reach_of(principal), query, offset, limit, pinned_by
+    )
     tallies = repository.tallies(uow.session, principal.user_id, [job.id for job in rows])
     return [job_detail(job, tallies[job.id]) for job in rows], total
 

@@ -51,7 +51,7 @@ def log_in(uow: UnitOfWork, email: str | None, password: str | None) -> Login:
         )
     assert email is not None
     assert password is not None
-    user = _matching_user(uow, email, password)
+    user = matching_user(uow, email, password)
     if user is None:
         raise Unauthenticated(REFUSED)
     now = utcnow()
@@ -101,7 +101,8 @@ def log_out(uow: UnitOfWork, principal: Principal) -> None:
         audit.record(uow, principal, "login.revoked", "user", row.user.uuid)
 
 
-def _matching_user(uow: UnitOfWork, email: str, password: str) -> User | None:
+def matching_user(uow: UnitOfWork, email: str, password: str) -> User | None:
+    """The active user with this e-mail address and password, taking the same time if none."""
     candidates = uow.session.scalars(
         select(User)
         .where(User.email == email.strip().lower(), User.is_active.is_(True))

@@ -1,0 +1,1 @@
+"""Browser sessions of the web app: sign-in, the attempt limit, expiry, sign-out."""
