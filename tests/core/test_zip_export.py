@@ -22,7 +22,7 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
 from jobshots.core.users import service as users
-from jobshots.db.models import AuditEvent, Photo
+from jobshots.db.models import AuditEvent, Job, Photo
 from jobshots.media.incoming import IncomingFile, Spool
 from tests.support import images
 
@@ -227,3 +227,20 @@ def test_an_original_with_no_recorded_checksum_is_measured_from_storage(ctx: Con
     assert entry["sha256"] == hashlib.sha256(data).hexdigest()
     assert entry["size"] == len(data)
     assert archive.read(entry["path"]) == data
+
+
+def test_a_contractor_exports_only_the_jobs_they_are_on(ctx: Context) -> None:
+    owner, job = _company(ctx, "Acme")
+    with ctx.uow() as uow:
+        company = companies.get(uow, str(owner.company_id))
+        contractor = users.acting_as(
+            users.create(uow, company, "sub@acme.example", role="contractor")
+        )
+    with ctx.uow() as uow, pytest.raises(NotFound):
+        zip_export.job_zip(uow, contractor, job)
+    with ctx.uow() as uow:
+        uow.session.execute(
+            update(Job).where(Job.uuid == uuid.UUID(job)).values(contractor_id=contractor.user_id)
+        )
+    with ctx.uow() as uow:
+        assert zip_export.job_zip(uow, contractor, job).length > 0
