@@ -16,7 +16,7 @@ from jobshots.dialects.fulcrum import routes as fulcrum_photos
 from jobshots.dialects.maintenance import routes as maintenance_jobs
 from jobshots.dialects.presigned import routes as presigned_photos
 from jobshots.dialects.workphotos import routes as workphotos_jobs
-from jobshots.http import direct_upload, files, health
+from jobshots.http import direct_upload, files, health, tus
 from jobshots.http.apis import Api, mount
 from jobshots.web import routes as web_pages
 
@@ -28,6 +28,7 @@ APIS: tuple[Api, ...] = (
     maintenance_jobs.API,
     web_pages.API,
     direct_upload.API,
+    tus.API,
 )
 
 

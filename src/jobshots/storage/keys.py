@@ -23,6 +23,11 @@ def document(company: uuid.UUID, document: uuid.UUID, extension: str) -> str:
     return f"companies/{company}/documents/{document}/original.{_ext(extension)}"
 
 
+def upload_part(company: uuid.UUID, upload: uuid.UUID, offset: int) -> str:
+    """Key of the bytes of a resumable upload received from `offset` on, until it completes."""
+    return f"companies/{company}/uploads/{upload}/part-{int(offset):012d}"
+
+
 def is_safe(key: str) -> bool:
     """True for keys this module could have built: no traversal, no odd characters."""
     return bool(_SAFE_KEY.match(key)) and ".." not in key.split("/") and "//" not in key

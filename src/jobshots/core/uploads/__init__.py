@@ -1,0 +1,1 @@
+"""Resumable uploads: files arriving in pieces over many requests."""
