@@ -63,7 +63,7 @@ def _job_with_photos(ctx: Context) -> tuple[Principal, str, dict[str, bytes], st
         ("before", "site.jpg", images.jpeg(colour="blue")),
         ("during", "../../etc/passwd.png", images.png()),
         ("after", "done.jpg", images.jpeg(80, 60, "green")),
-        ("other", "meter.jpg", images.jpeg(40, 40, "white")),
+        ("other", "Zähler Küche.jpg", images.jpeg(40, 40, "white")),
     ]:
         originals[_upload(ctx, principal, job, photo_type, name, data)] = data
     deleted = _upload(ctx, principal, job, "after", "mistake.jpg", images.jpeg(colour="black"))
@@ -117,6 +117,7 @@ def test_zip_holds_every_live_original_byte_for_byte_with_matching_manifests(
     assert "before/0001-site.jpg" in paths
     assert "before/0002-site.jpg" in paths
     assert "during/0003-passwd.png" in paths
+    assert "other/0005-Zähler Küche.jpg" in paths
 
     located = next(f for f in files if f["latitude"] is not None)
     assert (located["latitude"], located["longitude"]) == (51.5007, -0.1246)
