@@ -173,7 +173,10 @@ def demo() -> None:
     typer.echo(f"Demo company {result.company_name!r} {state}.")
     typer.echo(f"  Open:    {ctx.settings.base_url}/docs")
     typer.echo(f"  API key: {result.api_key}")
-    typer.echo(f"  Sign in: {result.email} / {result.password}  (POST /api/auth/login)")
+    typer.echo(
+        f"  Sign in: {result.email} / {result.password}  "
+        f"(web app: {ctx.settings.base_url}/login; API: POST /api/auth/login)"
+    )
     typer.echo(f"  Workspace (workspaceId): {result.workspace}")
     typer.echo(
         f"  Try:     curl -H 'Authorization: Bearer {result.api_key}' "

@@ -91,6 +91,8 @@ def test_demo_is_created_once_and_prints_a_fresh_working_key(tmp_path: Path) -> 
         assert len(signed_in.json()["token"]) == 64
         stale = httpx.post(login, json={"email": email, "password": password1})
         assert stale.status_code == 401
+        web = httpx.post(f"{stack.url}/login", data={"email": email, "password": password2})
+        assert (web.status_code, web.headers["location"]) == (303, "/app/jobs")
 
 
 def _printed_sign_in(output: str) -> tuple[str, str]:
