@@ -296,6 +296,35 @@ def test_limits_are_checked_at_creation(stack: Stack, tenant: Tenant) -> None:
     assert not stack.scalars(select(ResumableUpload.id).where(ResumableUpload.length == 300001))
 
 
+def test_malformed_requests_are_refused_and_change_nothing(stack: Stack, tenant: Tenant) -> None:
+    job = stack.new_job(tenant)
+    data = _picture()
+    with stack.client() as client:
+        bad_metadata = client.post(
+            f"/tus/jobs/{job}/photos",
+            headers={**tenant.auth, **TUS, "Upload-Length": "10", "Upload-Metadata": "filename %%"},
+        )
+        path = _created(client, tenant, job, data)
+        headers = {**tenant.auth, **TUS, "Upload-Offset": "0"}
+        wrong_type = client.patch(
+            path, headers={**headers, "Content-Type": "image/jpeg"}, content=data
+        )
+        bad_offset = client.patch(
+            path,
+            headers={**headers, "Content-Type": PATCH_TYPE, "Upload-Offset": "-1"},
+            content=data,
+        )
+        too_long = _patch(client, tenant, path, 0, data + b"extra")
+        head = _head(client, tenant, path)
+    assert bad_metadata.status_code == 400
+    assert "Upload-Metadata" in bad_metadata.json()["fields"]
+    assert wrong_type.status_code == 415
+    assert bad_offset.status_code == 400
+    assert too_long.status_code == 413
+    assert head.headers["Upload-Offset"] == "0"
+    assert not _leftovers(stack)
+
+
 def test_termination_removes_the_upload_and_its_bytes(stack: Stack, tenant: Tenant) -> None:
     job = stack.new_job(tenant)
     data = _picture()
