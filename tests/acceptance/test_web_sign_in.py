@@ -18,7 +18,15 @@ from starlette.responses import Response
 from jobshots.config import Settings
 from jobshots.core.sessions.service import Started
 from jobshots.core.users import service as users
-from jobshots.db.models import Job, JobPin, SignInFailure, User, WebSession
+from jobshots.db.models import (
+    Job,
+    JobPin,
+    JobPriority,
+    JobStatus,
+    SignInFailure,
+    User,
+    WebSession,
+)
 from jobshots.http.sessions import COOKIE, remember
 from tests.support.stack import Stack, Tenant, running_stack
 
@@ -448,3 +456,44 @@ def test_the_static_files_are_served_and_nothing_outside_them(stack: Stack) -> N
     assert "htmx:configRequest" in script.text
     assert "X-CSRF-Token" in script.text
     assert (escape.status_code, missing.status_code) == (404, 404)
+
+
+def test_the_jobs_list_filters_by_status_priority_and_photos(stack: Stack) -> None:
+    company = stack.new_tenant("Filtered Ltd")
+    with_password(stack, company.owner_email)
+    first, _ = stack.new_job_ids(company, "Boiler repair 6001")
+    stack.new_job_ids(company, "Boiler service 6002")
+    statuses = stack.rows(
+        select(JobStatus.id, JobStatus.name)
+        .where(JobStatus.company_id == company.company_id)
+        .order_by(JobStatus.sort_order)
+    )
+    [(priority, priority_name), *_] = stack.rows(
+        select(JobPriority.id, JobPriority.name).where(JobPriority.company_id == company.company_id)
+    )
+    [initial] = stack.scalars(select(Job.status_id).where(Job.id == first))
+    started = next(row for row in statuses if row[0] != initial)
+    stack.execute(
+        update(Job).where(Job.id == first).values(status_id=started[0], priority_id=priority)
+    )
+    with browser(stack) as client:
+        sign_in(client, company.owner_email)
+        page = client.get("/app/jobs")
+        by_status = client.get("/app/jobs", params={"status": started[0]})
+        by_priority = client.get("/app/jobs", params={"priority": priority, "page": 1})
+        with_photos = client.get("/app/jobs", params={"photos": "with"})
+        without = client.get("/app/jobs", params={"photos": "without"})
+        unknown = client.get("/app/jobs", params={"status": 2**40})
+        wrong = client.get("/app/jobs", params={"status": "open"})
+    assert f'<option value="{started[0]}">{started[1]}</option>' in page.text
+    assert f">{priority_name}</option>" in page.text
+    assert '<label for="job-status">Status</label>' in page.text
+    assert "Boiler repair 6001" in by_status.text
+    assert "Boiler service 6002" not in by_status.text
+    assert "selected>" in by_status.text
+    assert "Boiler repair 6001" in by_priority.text
+    assert "Boiler service 6002" not in by_priority.text
+    assert "0 jobs" in with_photos.text
+    assert "2 jobs" in without.text
+    assert "0 jobs" in unknown.text
+    assert wrong.status_code == 400

@@ -96,6 +96,9 @@ def test_sign_in_search_and_sign_out_work_under_the_policy(
     expect(page.get_by_text("Window fitting 8103")).to_have_count(0)
     assert page.evaluate("window.stillTheSamePage") is True
     expect(page).to_have_url(re.compile(r"q=damp"))
+    page.get_by_label("Photos").select_option("with")
+    expect(page.locator("#job-count")).to_have_text("0 jobs matching “damp”")
+    expect(page).to_have_url(re.compile(r"photos=with"))
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login$"))
