@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import select, update
 
-from jobshots.db.models import Photo
+from jobshots.db.models import Company, Photo
 from jobshots.db.models.web import ResumableUpload
 from tests.support import images
 from tests.support.stack import Stack, Tenant
@@ -256,6 +256,25 @@ def test_a_retried_creation_with_the_same_client_key_makes_no_duplicate(
     assert urlsplit(after.headers["Location"]).path == path
     assert after.headers["Upload-Offset"] == str(len(data))
     assert other_file.status_code == 400
+    assert len(_photos_with_key(stack, key)) == 1
+
+
+def test_a_retry_answers_its_upload_even_when_the_quota_is_spent_since(stack: Stack) -> None:
+    tenant = stack.new_tenant("Quota Roofing")
+    job = stack.new_job(tenant)
+    data = _picture("yellow")
+    key = f"quota-{uuid.uuid4()}"
+    with stack.client() as client:
+        path = _created(client, tenant, job, data, client_key=key)
+        assert _patch(client, tenant, path, 0, data).status_code == 204
+        stack.execute(
+            update(Company).where(Company.id == tenant.company_id).values(storage_quota_bytes=1)
+        )
+        retried = _create(client, tenant, job, data, client_key=key)
+        another = _create(client, tenant, job, data, client_key=f"quota-{uuid.uuid4()}")
+    assert retried.status_code == 201
+    assert urlsplit(retried.headers["Location"]).path == path
+    assert another.status_code == 403
     assert len(_photos_with_key(stack, key)) == 1
 
 

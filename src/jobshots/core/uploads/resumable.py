@@ -68,12 +68,14 @@ def create(
     """Open an upload to the job, checking limits first; the same client key gives the first."""
     company = photos.photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     job = jobs.get(uow, principal, job_ref)
-    _check_new(uow, company, new)
+    _check_described(new)
     sweep(uow, company.id)
     if new.client_key is not None:
         existing = repository.by_client_key(uow.session, company.id, new.client_key)
         if existing is not None:
+            # A retry answers what it started, even if the quota was spent since.
             return _retried(uow, existing, job.id, new), False
+    _check_limits(uow, company, new)
     now = utcnow()
     upload = ResumableUpload(
         company_id=company.id,
@@ -170,7 +172,7 @@ def sweep(uow: UnitOfWork, company_id: int, now: datetime | None = None) -> int:
     return len(stale)
 
 
-def _check_new(uow: UnitOfWork, company: Company, new: NewUpload) -> None:
+def _check_described(new: NewUpload) -> None:
     if new.photo_type not in PHOTO_TYPES:
         raise Invalid.field("photo_type", f"must be one of {', '.join(PHOTO_TYPES)}")
     if new.client_key is not None:
@@ -180,6 +182,9 @@ def _check_new(uow: UnitOfWork, company: Company, new: NewUpload) -> None:
             raise Invalid.field("client_key", f"must be 1 to {limit} printable characters")
     if new.length <= 0:
         raise Invalid.field("file", "is empty")
+
+
+def _check_limits(uow: UnitOfWork, company: Company, new: NewUpload) -> None:
     limit = policy.upload_limit(uow, company)
     if new.length > limit:
         raise intake.too_large(limit)
