@@ -497,3 +497,21 @@ def test_the_jobs_list_filters_by_status_priority_and_photos(stack: Stack) -> No
     assert "2 jobs" in without.text
     assert "0 jobs" in unknown.text
     assert wrong.status_code == 400
+
+
+def test_a_users_ended_sessions_are_cleared_at_their_next_sign_in(stack: Stack) -> None:
+    company = stack.new_tenant("Tidy Ltd")
+    with_password(stack, company.owner_email)
+    with browser(stack) as client:
+        sign_in(client, company.owner_email)
+        client.post("/logout", data={"csrf_token": csrf_token(client.get("/app/jobs"))})
+        sign_in(client, company.owner_email)
+        sign_in(client, company.owner_email)
+        live = client.cookies[COOKIE]
+    [owner_id] = stack.scalars(select(User.id).where(User.email == company.owner_email))
+    kept = stack.rows(
+        select(WebSession.token_hash, WebSession.revoked_at).where(WebSession.user_id == owner_id)
+    )
+    # The signed-out one is gone; the one this sign-in replaced stays, ended, until the next.
+    assert len(kept) == 2
+    assert (hashlib.sha256(live.encode()).hexdigest(), None) in kept

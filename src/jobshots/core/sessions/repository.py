@@ -26,6 +26,20 @@ def revoke_by_hash(session: Session, token_hash: str, now: datetime) -> None:
     )
 
 
+def drop_ended(session: Session, user_id: int, now: datetime, idle_since: datetime) -> None:
+    """Delete the user's sessions that are over (signed out, idle too long, or past their end)."""
+    session.execute(
+        delete(WebSession).where(
+            WebSession.user_id == user_id,
+            or_(
+                WebSession.revoked_at.is_not(None),
+                WebSession.expires_at <= now,
+                WebSession.last_seen_at <= idle_since,
+            ),
+        )
+    )
+
+
 def failures_since(
     session: Session, since: datetime, email: str, ip: str | None
 ) -> tuple[int, int]:

@@ -61,6 +61,8 @@ def sign_in(
     if user is None:
         uow.session.add(SignInFailure(email=email[:320], ip=ip, failed_at=now))
         return Refused(WRONG)
+    idle_since = now - timedelta(seconds=settings.session_idle_seconds)
+    repository.drop_ended(uow.session, user.id, now, idle_since)
     if previous_secret:
         # A fresh session id at every sign-in: whatever the browser held before is ended.
         repository.revoke_by_hash(uow.session, _hash(previous_secret), now)
