@@ -293,6 +293,9 @@ def test_sign_out_is_refused_without_the_token_or_from_another_site(
     for refused in refusals:
         assert refused.status_code == 403, refused.text
         assert refused.headers["content-type"].startswith("text/html")
+        assert "<style" not in refused.text  # the app's own layout, under its policy
+    assert "sent from another site" in refusals[2].text
+    assert "CSRF token required" in refusals[0].text
     assert still_in.status_code == 200
     assert by_header.status_code == 303
 

@@ -36,7 +36,7 @@ def render(exc: errors.CoreError) -> Response:
     if isinstance(exc, SignInNeeded):
         return Response(status_code=exc.status)  # its Location or HX-Redirect is added on
     if isinstance(exc, CsrfRefused):
-        return app_page("error.html", 403, title="Not sent", explanation=exc.message)
+        return app_page("app_error.html", 403, title="Not sent", explanation=exc.message)
     for kind, status, title, explanation in PAGES:
         if isinstance(exc, kind):
             headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
