@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import re
 import socket
 import time
 import uuid
@@ -14,13 +15,15 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import select, update
 
-from jobshots.db.models import Company, Photo
+from jobshots.core.users import service as users
+from jobshots.db.models import Company, Photo, User
 from jobshots.db.models.web import ResumableUpload
 from tests.support import images
 from tests.support.stack import Stack, Tenant
 
 TUS = {"Tus-Resumable": "1.0.0"}
 PATCH_TYPE = "application/offset+octet-stream"
+PASSWORD = "correct horse battery staple"
 
 
 def _picture(colour: str = "green") -> bytes:
@@ -399,6 +402,35 @@ def test_expired_unfinished_uploads_are_swept_with_their_bytes(
     assert expired.status_code == 404
     assert not stack.scalars(select(ResumableUpload.id).where(ResumableUpload.uuid == upload_uuid))
     assert not [key for key in _leftovers(stack) if str(upload_uuid) in key]
+
+
+def test_a_signed_in_browser_uploads_with_its_session_and_csrf_token(
+    stack: Stack, tenant: Tenant
+) -> None:
+    job = stack.new_job(tenant)
+    with stack.server.core.uow() as uow:
+        user = uow.session.scalars(select(User).where(User.email == tenant.owner_email)).one()
+        users.set_password(uow, user, PASSWORD)
+    data = _picture("orange")
+    key = f"browser-{uuid.uuid4()}"
+    length = {**TUS, "Upload-Length": str(len(data)), "Upload-Metadata": _metadata(client_key=key)}
+    with httpx.Client(base_url=stack.url, timeout=30, headers={"Origin": stack.url}) as browser:
+        browser.post("/login", data={"email": tenant.owner_email, "password": PASSWORD})
+        page = browser.get("/app/jobs")
+        found = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text)
+        assert found, page.text
+        token = {"X-CSRF-Token": found.group(1)}
+        forged = browser.post(f"/tus/jobs/{job}/photos", headers=length)
+        made = browser.post(f"/tus/jobs/{job}/photos", headers={**length, **token})
+        path = urlsplit(made.headers["Location"]).path
+        patch_headers = {**TUS, **token, "Content-Type": PATCH_TYPE, "Upload-Offset": "0"}
+        unsigned = browser.patch(path, headers={**patch_headers, "X-CSRF-Token": ""}, content=data)
+        sent = browser.patch(path, headers=patch_headers, content=data)
+    assert forged.status_code == 403
+    assert unsigned.status_code == 403
+    assert made.status_code == 201
+    assert sent.status_code == 204
+    assert len(_photos_with_key(stack, key)) == 1
 
 
 def test_head_after_a_server_restart_still_knows_the_offset(stack: Stack, tenant: Tenant) -> None:

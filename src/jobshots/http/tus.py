@@ -19,6 +19,7 @@ from jobshots.http.apis import Api
 from jobshots.http.auth import authorization
 from jobshots.http.caller import Call, ProcessContext, api_key, caller
 from jobshots.http.errors import HttpError, status_for
+from jobshots.http.sessions import browser_session, require_page_write
 from jobshots.media.incoming import IncomingFile, Spool
 from jobshots.media.incoming import TooLarge as SpoolFull
 
@@ -28,7 +29,9 @@ PATCH_TYPE = "application/offset+octet-stream"
 
 router = APIRouter(prefix="/tus", tags=["Resumable uploads (tus)"])
 
-Caller = Annotated[Call, Depends(caller(api_key(authorization("Bearer"))))]
+BEARER = authorization("Bearer")
+# API clients send their key; the web app's pages send the signed-in browser's session.
+Caller = Annotated[Call, Depends(caller(api_key(BEARER), browser_session))]
 JobUuid = Annotated[str, Path(description="The job's UUID")]
 UploadUuid = Annotated[str, Path(description="The upload's id, from the Location of its creation")]
 
@@ -57,6 +60,7 @@ def options(ctx: ProcessContext) -> Response:
 @router.post("/jobs/{job_uuid}/photos", summary="Create an upload of one photo", dependencies=[Tus])
 def create(job_uuid: JobUuid, request: Request, call: Caller) -> Response:
     """Open an upload; `Upload-Metadata` may carry filename, photo_type and client_key."""
+    _browser_write(request, call)
     metadata = _metadata(request.headers.get("upload-metadata", ""))
     new = resumable.NewUpload(
         length=_number(request.headers.get("upload-length"), "Upload-Length"),
@@ -80,6 +84,7 @@ def head(upload_uuid: UploadUuid, call: Caller) -> Response:
 @router.patch("/uploads/{upload_uuid}", summary="Append bytes at the offset", dependencies=[Tus])
 async def patch(upload_uuid: UploadUuid, request: Request, call: Caller) -> Response:
     """Append the body at `Upload-Offset`; bytes of a cut-off body are kept for the resume."""
+    await run_in_threadpool(_browser_write, request, call)
     if request.headers.get("content-type", "").split(";")[0].strip() != PATCH_TYPE:
         raise HttpError(415, f"Content-Type must be {PATCH_TYPE}")
     offset = _number(request.headers.get("upload-offset"), "Upload-Offset")
@@ -96,10 +101,17 @@ async def patch(upload_uuid: UploadUuid, request: Request, call: Caller) -> Resp
 
 
 @router.delete("/uploads/{upload_uuid}", summary="Terminate an upload", dependencies=[Tus])
-def delete(upload_uuid: UploadUuid, call: Caller) -> Response:
+def delete(upload_uuid: UploadUuid, request: Request, call: Caller) -> Response:
     """Remove the upload and the bytes received; a finished upload's photo is kept."""
+    _browser_write(request, call)
     resumable.terminate(call.uow, call.principal, upload_uuid)
     return _answer(204, {})
+
+
+def _browser_write(request: Request, call: Call) -> None:
+    """A write by a signed-in browser (no API key): from this site, with its CSRF token."""
+    if BEARER(request) is None:
+        require_page_write(request, call, None)
 
 
 async def _receive(request: Request, call: Call, held: resumable.Claim) -> IncomingFile:
