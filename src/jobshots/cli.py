@@ -536,3 +536,43 @@ def export_zip(job: ExportJob, out: ExportOut, company: ExportCompany = None) ->
     finally:
         ctx.close()
     typer.echo(f"{out} ({download.length} bytes, {download.length / 1e6:.1f} MB)")
+
+
+@export_app.command("pdf")
+def export_pdf(
+    job: ExportJob,
+    out: ExportOut,
+    company: ExportCompany = None,
+    locations: Annotated[
+        bool, typer.Option("--locations", help="Show where each photo was taken.")
+    ] = False,
+) -> None:
+    """Write a job's report as a PDF: cover, details, photos by type with captions."""
+    # Imported here: reportlab is only loaded by the command that draws with it.
+    from jobshots.core.exports import pdf as pdf_export
+
+    if not out.parent.is_dir():
+        typer.echo(f"error: no such directory: {out.parent}", err=True)
+        raise typer.Exit(2)
+    partial = out.with_name(f".{out.name}.partial")
+    ctx = _context()
+    try:
+        with ctx.uow() as uow:
+            owner = _export_owner(uow, job, company)
+            export = pdf_export.job_pdf(uow, owner, job, include_locations=locations)
+        photos = export.report.photo_count
+        with (
+            partial.open("wb") as f,
+            typer.progressbar(length=photos, label=f"Drawing {out.name}") as progress,
+        ):
+            export.write(f, on_photo=lambda: progress.update(1))
+        partial.replace(out)
+    except CoreError as exc:
+        raise _fail(exc) from exc
+    except (StorageError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        partial.unlink(missing_ok=True)
+        ctx.close()
+    typer.echo(f"{out} ({photos} photos, {out.stat().st_size} bytes)")
