@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import fulcrum_list, media, uploads, zip_export
+from bench import fulcrum_list, media, pdf_report, uploads, zip_export
 
 
 def main() -> None:
@@ -22,6 +22,8 @@ def main() -> None:
     print("\n".join(fulcrum_list.run(args.rounds, args.workdir / "fulcrum")))
     print("\n== Job ZIP ==")
     print("\n".join(zip_export.run(args.rounds, args.workdir / "zip")))
+    print("\n== Job PDF report ==")
+    print("\n".join(pdf_report.run(args.rounds, args.workdir / "pdf")))
 
 
 if __name__ == "__main__":

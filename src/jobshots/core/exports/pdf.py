@@ -2,9 +2,10 @@
 
 Drawn with reportlab, chosen over WeasyPrint by measuring both on a job of 200 photos
 (1600 px JPEGs, as the `large` rendition): reportlab wrote it in 0.14 s at 75 MB peak RSS,
-WeasyPrint in 0.65 s at 71 MB, and reportlab installs from pip wheels alone, where WeasyPrint
-needs the system's Pango. Each photo is its `large` rendition (else its thumbnail), read from
-storage only as its page is drawn and embedded as the JPEG it is, never decoded.
+WeasyPrint in 0.65 s at 71 MB; and reportlab installs from pip wheels alone, where WeasyPrint
+needs the system's Pango, which `make` does not install. Each photo is its `large` rendition
+(else its thumbnail), read from storage only as its page is drawn and embedded as the JPEG it
+is, never decoded (`bench/pdf_report.py` measures it).
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import io
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from xml.sax.saxutils import escape
 
@@ -12,7 +14,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -61,10 +62,12 @@ def draw(
         invariant=1,
     )
     story: list[Flowable] = [*_cover(report), PageBreak(), *_details(report)]
-    for group in report.groups:
-        story += [PageBreak(), Paragraph(escape(group.title), HEADING)]
-        story += [_photo_block(photo, opener, on_photo) for photo in group.photos]
-    document.build(story, canvasmaker=_NumberedCanvas)
+    with tempfile.TemporaryDirectory(prefix="jobshots-pdf-") as spool:
+        place = _Placer(opener, Path(spool), on_photo)
+        for group in report.groups:
+            story += [PageBreak(), Paragraph(escape(group.title), HEADING)]
+            story += [_photo_block(photo, place) for photo in group.photos]
+        document.build(story, canvasmaker=_NumberedCanvas)
 
 
 def _cover(report: JobReport) -> list[Flowable]:
@@ -101,9 +104,7 @@ def _details(report: JobReport) -> list[Flowable]:
     return [Paragraph("Job details", HEADING), table]
 
 
-def _photo_block(
-    photo: ReportPhoto, opener: Opener, on_photo: Callable[[], None] | None
-) -> Flowable:
+def _photo_block(photo: ReportPhoto, place: _Placer) -> Flowable:
     caption = [
         text
         for text in (
@@ -114,7 +115,7 @@ def _photo_block(
         if text
     ]
     parts: list[Flowable] = [
-        _Picture(photo, opener, on_photo),
+        _Picture(photo, place),
         Paragraph(escape(" · ".join(caption)) or "&nbsp;", CAPTION),
     ]
     if photo.description:
@@ -127,16 +128,43 @@ def _lines(text: str) -> str:
     return escape(text).replace("\n", "<br/>")
 
 
+class _Placer:
+    """Puts each photo's JPEG on its page as the JPEG it is, read from storage at that moment.
+
+    reportlab embeds a JPEG undecoded only from a file named *.jpg: given bytes (an
+    ImageReader) it decodes every picture to hash it and keeps the pixels, 1 GB for 200
+    photos. So each is copied to a spool file, embedded, and the file removed.
+    """
+
+    def __init__(self, opener: Opener, spool: Path, on_photo: Callable[[], None] | None) -> None:
+        self._opener = opener
+        self._spool = spool
+        self._on_photo = on_photo
+        self._placed = 0
+
+    def __call__(self, canvas: Canvas, key: str, width: float, height: float) -> None:
+        """Draw the JPEG stored at `key` at the origin, `width` by `height`."""
+        self._placed += 1
+        # The file's name is the picture's name in the PDF: one per photo, never reused.
+        spooled = self._spool / f"{self._placed}.jpg"
+        with self._opener(key) as stored, spooled.open("wb") as copy:
+            shutil.copyfileobj(stored, copy)
+        canvas.drawImage(str(spooled), 0, 0, width, height)
+        spooled.unlink()
+
+    def placed(self) -> None:
+        """Count one more photo done."""
+        if self._on_photo is not None:
+            self._on_photo()
+
+
 class _Picture(Flowable):
     """A photo fitted to its box, its JPEG read from storage only when its page is drawn."""
 
-    def __init__(
-        self, photo: ReportPhoto, opener: Opener, on_photo: Callable[[], None] | None
-    ) -> None:
+    def __init__(self, photo: ReportPhoto, place: _Placer) -> None:
         super().__init__()
         self._photo = photo
-        self._opener = opener
-        self._on_photo = on_photo
+        self._place = place
         if photo.storage_key and photo.width and photo.height:
             scale = min(PHOTO_WIDTH / photo.width, PHOTO_HEIGHT / photo.height)
             self.width, self.height = photo.width * scale, photo.height * scale
@@ -150,11 +178,8 @@ class _Picture(Flowable):
             canvas.setFillColor(colors.gray)
             canvas.drawString(0, self.height / 2, "No picture: this file has no preview yet.")
         else:
-            with self._opener(self._photo.storage_key) as stored:
-                picture = ImageReader(io.BytesIO(stored.read()))
-            canvas.drawImage(picture, 0, 0, self.width, self.height)
-        if self._on_photo is not None:
-            self._on_photo()
+            self._place(canvas, self._photo.storage_key, self.width, self.height)
+        self._place.placed()
 
 
 class _NumberedCanvas(Canvas):
