@@ -203,3 +203,30 @@ def test_another_companys_job_is_refused_like_a_missing_one(ctx: Context) -> Non
             ).all()
             == []
         )
+
+
+def test_a_photo_not_yet_processed_is_listed_without_a_picture(ctx: Context) -> None:
+    principal, job = _company(ctx, "Acme")
+    with ctx.uow() as uow:
+        photos.upload_to_job(
+            uow,
+            principal,
+            job,
+            [_incoming(ctx, images.jpeg(640, 480, "red"), "raw.jpg")],
+            photos.PhotoDetails("during"),
+        )
+    reader = _pdf(ctx, principal, job)
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) == 3
+    assert pages[2].lstrip().startswith("During")
+    assert "No picture: this file has no preview yet." in pages[2]
+    assert "By Olive Owner" in pages[2]
+    assert [len(page.images) for page in reader.pages] == [0, 0, 0]
+
+
+def test_text_outside_latin_1_is_drawn_not_refused(ctx: Context) -> None:
+    principal, job = _company(ctx, "Acme")
+    with ctx.uow() as uow:
+        jobs.get(uow, principal, job).title = "Žižkov café — flat 水 😀"
+    pages = _report(ctx, principal, job)
+    assert "Žižkov café — flat" in _flat(pages[0])
