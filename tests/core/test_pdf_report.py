@@ -119,6 +119,7 @@ def test_report_shows_cover_details_and_each_type_under_its_heading_with_page_nu
     assert len(pages) == 6
     assert "Acme" in pages[0]
     assert TITLE in _flat(pages[0])
+    assert "Opened" in pages[0]
     assert "Report made" in pages[0]
     assert pages[1].lstrip().startswith("Job details")
     assert "Photos" in pages[1]

@@ -154,6 +154,7 @@ def _details(job: Job) -> list[tuple[str, str]]:
 
 def _dates(job: Job, exported: datetime) -> list[tuple[str, str]]:
     rows = [
+        ("Opened", _day(job.created_at.astimezone(exported.tzinfo).date())),
         ("Start date", _day(job.start_date)),
         ("Completion date", _day(job.completion_date)),
         ("Report made", exported.strftime("%d %b %Y %H:%M")),
