@@ -36,7 +36,8 @@ def test_every_file_in_the_vendor_folder_is_in_the_manifest() -> None:
 
 def test_each_entry_names_its_package_version_and_licence() -> None:
     for entry in _entries():
-        assert entry["package"] and entry["licence"], entry
+        assert entry["package"], entry
+        assert entry["licence"], entry
         assert re.fullmatch(r"\d+\.\d+\.\d+", entry["version"]), entry
 
 
