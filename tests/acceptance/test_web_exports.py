@@ -1,0 +1,107 @@
+"""The web app's downloads of a job, over a signed-in browser session: the ZIP and the PDF."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from jobshots.core.users import service as users
+from jobshots.db.models import User
+from tests.support.images import jpeg
+from tests.support.stack import Stack, Tenant, running_stack
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    """One server per database, shared by this module's tests."""
+    tmp = tmp_path_factory.mktemp(f"web-exports-{request.param}")
+    with running_stack(request.param, "local", tmp, None, {}) as running:
+        yield running
+
+
+@contextmanager
+def _signed_in(stack: Stack, email: str) -> Iterator[httpx.Client]:
+    """A browser that has signed in as the user with that e-mail."""
+    with stack.server.core.uow() as uow:
+        user = uow.session.scalars(select(User).where(User.email == email)).one()
+        users.set_password(uow, user, PASSWORD)
+    with httpx.Client(base_url=stack.url, timeout=60, headers={"Origin": stack.url}) as client:
+        made = client.post("/login", data={"email": email, "password": PASSWORD})
+        assert made.status_code == 303, made.text
+        yield client
+
+
+def _job_with_photos(stack: Stack, owner: Tenant) -> tuple[str, dict[str, bytes]]:
+    job = stack.new_job(owner, "Roof leak")
+    colours = {"ridge.jpg": "red", "valley.jpg": "blue", "gutter.jpg": "green"}
+    originals = {name: jpeg(80, 60, colour) for name, colour in colours.items()}
+    for name, data in originals.items():
+        stack.upload(owner, job, name, data)
+    stack.settle()
+    return job, originals
+
+
+def test_the_zip_holds_every_original_byte_for_byte_as_its_manifest_says(stack: Stack) -> None:
+    owner = stack.new_tenant("Zip Roofing")
+    job, originals = _job_with_photos(stack, owner)
+    with _signed_in(stack, owner.owner_email) as browser:
+        got = browser.get(f"/app/jobs/{job}/export.zip")
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/zip"
+    assert int(got.headers["content-length"]) == len(got.content)
+    assert got.headers["content-disposition"].startswith("attachment;")
+    archive = zipfile.ZipFile(io.BytesIO(got.content))
+    manifest = json.loads(archive.read("manifest.json"))
+    listed = manifest["files"] if isinstance(manifest, dict) else manifest
+    assert len(listed) == 3
+    kept = {}
+    for entry in listed:
+        data = archive.read(entry["path"])
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"]
+        assert len(data) == entry["size"]
+        kept[entry["original_name"]] = data
+    assert kept == originals
+
+
+def test_the_pdf_report_downloads_with_its_pages(stack: Stack) -> None:
+    owner = stack.new_tenant("Pdf Roofing")
+    job, _ = _job_with_photos(stack, owner)
+    with _signed_in(stack, owner.owner_email) as browser:
+        got = browser.get(f"/app/jobs/{job}/report.pdf")
+    assert got.status_code == 200, got.text
+    assert got.headers["content-type"] == "application/pdf"
+    assert int(got.headers["content-length"]) == len(got.content)
+    pages = PdfReader(io.BytesIO(got.content)).pages
+    assert len(pages) >= 3
+    assert "Roof leak" in pages[0].extract_text()
+    assert f"Page {len(pages)} of {len(pages)}" in pages[-1].extract_text()
+
+
+def test_downloads_need_a_session_and_a_job_in_reach(stack: Stack) -> None:
+    owner = stack.new_tenant("Reach Roofing")
+    job = stack.new_job(owner, "Private job")
+    rival = stack.new_tenant("Rival Roofing")
+    with httpx.Client(base_url=stack.url, timeout=30) as stranger:
+        for path in (f"/app/jobs/{job}/export.zip", f"/app/jobs/{job}/report.pdf"):
+            refused = stranger.get(path)
+            assert refused.status_code == 303, refused.text
+            assert refused.headers["location"].startswith("/login")
+    with _signed_in(stack, rival.owner_email) as other:
+        missing = other.get("/app/jobs/00000000-0000-0000-0000-000000000000/export.zip")
+        foreign = other.get(f"/app/jobs/{job}/export.zip")
+        foreign_pdf = other.get(f"/app/jobs/{job}/report.pdf")
+    assert (missing.status_code, foreign.status_code, foreign_pdf.status_code) == (404, 404, 404)
+    assert foreign.text == missing.text
