@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from jobshots.core.users import service as users
 from jobshots.db.models import Company, Photo, User
 from jobshots.db.models.web import ResumableUpload
+from jobshots.tasks.sweeper import Sweeper
 from tests.support import images
 from tests.support.stack import Stack, Tenant
 
@@ -400,6 +401,26 @@ def test_expired_unfinished_uploads_are_swept_with_their_bytes(
         expired = _head(client, tenant, path)
         _created(client, tenant, job, data)  # any new upload sweeps the company's expired ones
     assert expired.status_code == 404
+    assert not stack.scalars(select(ResumableUpload.id).where(ResumableUpload.uuid == upload_uuid))
+    assert not [key for key in _leftovers(stack) if str(upload_uuid) in key]
+
+
+def test_the_recovery_sweep_removes_expired_uploads_of_every_company(
+    stack: Stack, tenant: Tenant
+) -> None:
+    job = stack.new_job(tenant)
+    data = _picture()
+    with stack.client() as client:
+        path = _created(client, tenant, job, data)
+        assert _patch(client, tenant, path, 0, data[:700]).status_code == 204
+    upload_uuid = uuid.UUID(path.rsplit("/", 1)[1])
+    stack.execute(
+        update(ResumableUpload)
+        .where(ResumableUpload.uuid == upload_uuid)
+        .values(expires_at=datetime(2000, 1, 1, tzinfo=UTC))
+    )
+    # The sweep the server and the workers run periodically, with no new upload to trigger it.
+    Sweeper(stack.server.core, lambda task: None, immediate_first_sweep=False).sweep()
     assert not stack.scalars(select(ResumableUpload.id).where(ResumableUpload.uuid == upload_uuid))
     assert not [key for key in _leftovers(stack) if str(upload_uuid) in key]
 

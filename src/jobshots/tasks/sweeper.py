@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from jobshots.core.context import Context
 from jobshots.core.tasks import Task
+from jobshots.core.uploads import resumable
 from jobshots.tasks.registry import waiting
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,10 @@ class Sweeper:
         found = waiting(self._ctx, everything=everything)
         if self._also is not None:
             self._also()
+        with self._ctx.uow() as uow:
+            abandoned = resumable.sweep(uow, None)
+        if abandoned:
+            log.info("removed %d expired unfinished upload(s)", abandoned)
         for task in found:
             self._enqueue(task)
         if found:

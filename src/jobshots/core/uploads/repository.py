@@ -39,18 +39,14 @@ def by_client_key(session: Session, company_id: int, client_key: str) -> Resumab
 
 
 def expired(
-    session: Session, company_id: int, now: datetime, limit: int
+    session: Session, company_id: int | None, now: datetime, limit: int
 ) -> Sequence[ResumableUpload]:
-    """The company's unfinished uploads past their expiry, locked, oldest first."""
-    query = (
-        select(ResumableUpload)
-        .where(
-            ResumableUpload.company_id == company_id,
-            ResumableUpload.completed_at.is_(None),
-            ResumableUpload.expires_at < now,
-        )
-        .order_by(ResumableUpload.expires_at)
-        .limit(limit)
-        .with_for_update()
+    """Unfinished uploads past their expiry (one company's, or every company's), locked,
+    oldest first."""
+    query = select(ResumableUpload).where(
+        ResumableUpload.completed_at.is_(None), ResumableUpload.expires_at < now
     )
+    if company_id is not None:
+        query = query.where(ResumableUpload.company_id == company_id)
+    query = query.order_by(ResumableUpload.expires_at).limit(limit).with_for_update()
     return session.scalars(query).all()

@@ -164,8 +164,9 @@ def terminate(uow: UnitOfWork, principal: Principal, upload_ref: str) -> None:
     _discard(uow, _locked(uow, principal, upload_ref))
 
 
-def sweep(uow: UnitOfWork, company_id: int, now: datetime | None = None) -> int:
-    """Remove the company's unfinished uploads past their expiry, and their parts."""
+def sweep(uow: UnitOfWork, company_id: int | None, now: datetime | None = None) -> int:
+    """Remove unfinished uploads past their expiry (one company's, or with None every
+    company's), and their parts."""
     stale = repository.expired(uow.session, company_id, now or utcnow(), SWEEP_BATCH)
     for upload in stale:
         _discard(uow, upload)
