@@ -13,7 +13,18 @@ from jobshots.http.apis import Api
 from jobshots.http.auth import authorization
 from jobshots.http.caller import Call, RequestUow, api_key
 from jobshots.http.sessions import browser_session
-from jobshots.web import errors, exports, jobs_list, signin, static_files
+from jobshots.web import (
+    errors,
+    exports,
+    job_form,
+    job_page,
+    jobs_list,
+    settings,
+    sharing,
+    signin,
+    static_files,
+    uploads,
+)
 from jobshots.web.rendering import page
 from jobshots.web.signed_in import wanted_path
 
@@ -21,6 +32,11 @@ router = APIRouter(include_in_schema=False)
 router.include_router(signin.router)
 router.include_router(jobs_list.router)
 router.include_router(exports.router)
+router.include_router(job_form.router)
+router.include_router(job_page.router)
+router.include_router(sharing.router)
+router.include_router(uploads.router)
+router.include_router(settings.router)
 router.include_router(static_files.router)
 _key = api_key(authorization("Bearer"))
 
