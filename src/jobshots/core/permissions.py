@@ -24,6 +24,9 @@ REFERENCE_MANAGE = "api.jobs.reference_data.manage"
 # setting the company's gate rule are kept for managers.
 APPROVAL_GATE = "api.jobs.approval_gate.manage"
 APPROVAL_RULE = "api.jobs.approval_gate_rule.manage"
+# Ours: adding people, changing their roles, deactivating them and their API keys; an owner
+# manages everyone, a manager everyone but owners (core/users/people.py holds that rule).
+PEOPLE_MANAGE = "company.people.manage"
 COMPANY_ADMIN = "company.admin"
 
 ALL = frozenset(
@@ -46,6 +49,7 @@ ALL = frozenset(
         REFERENCE_MANAGE,
         APPROVAL_GATE,
         APPROVAL_RULE,
+        PEOPLE_MANAGE,
         COMPANY_ADMIN,
     }
 )
@@ -62,7 +66,9 @@ IMPLIED = {
 }
 
 # What owners and managers decide and set, and staff do not.
-_MANAGERS_ONLY = frozenset({AMENDMENT_APPROVAL, REFERENCE_MANAGE, APPROVAL_GATE, APPROVAL_RULE})
+_MANAGERS_ONLY = frozenset(
+    {AMENDMENT_APPROVAL, REFERENCE_MANAGE, APPROVAL_GATE, APPROVAL_RULE, PEOPLE_MANAGE}
+)
 _READ = frozenset({JOBS_LIST, PHOTOS_VIEW, DOCUMENT_THUMBNAILS, ATTACHMENTS})
 # Contractors and agents work on their own jobs only (the jobs rule narrows what they see).
 _FIELD_WORKER = _READ | {PHOTOS_MANAGE, DOCUMENTS, CASE_NOTES, AMENDMENTS, AMENDABLE_FIELDS, PINS}

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jobshots.core import audit, permissions
 from jobshots.core.apikeys import repository, tokens
-from jobshots.core.errors import Invalid, IpNotAllowed, NotFound, Unauthenticated
+from jobshots.core.errors import Forbidden, Invalid, IpNotAllowed, NotFound, Unauthenticated
 from jobshots.core.principal import Principal
+from jobshots.core.text import required_text
 from jobshots.core.uow import UnitOfWork
+from jobshots.core.users import people
 from jobshots.core.users import service as users
 from jobshots.db.models import ApiKey, User
 from jobshots.db.types import utcnow
 
 LAST_USED_PRECISION = timedelta(minutes=1)
+NAME_MAX = 100
 # One answer for a missing, malformed, unknown or revoked key: none tells a prober more.
 REFUSED = "missing or invalid API key"
 
@@ -101,6 +104,68 @@ def revoke(uow: UnitOfWork, prefix: str) -> None:
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(uow, None, "apikey.revoked", "api_key", key.uuid, company_id=key.company_id)
+
+
+@dataclass(frozen=True)
+class KeyView:
+    """A company's key as its settings list it: never its secret or hash."""
+
+    prefix: str
+    name: str
+    holder: str
+    holder_email: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    revocable: bool
+
+
+def company_keys(uow: UnitOfWork, principal: Principal) -> list[KeyView]:
+    """The company's keys, those in use first."""
+    principal.require(permissions.PEOPLE_MANAGE)
+    return [
+        _view(principal, key) for key in repository.of_company(uow.session, principal.company_id)
+    ]
+
+
+def issue_own(uow: UnitOfWork, principal: Principal, name: str) -> IssuedKey:
+    """A key for the caller themselves, named so the company can tell it apart later."""
+    principal.require(permissions.PEOPLE_MANAGE)
+    label = required_text(name, "name", NAME_MAX)
+    return issue(uow, uow.session.get_one(User, principal.user_id), name=label)
+
+
+def revoke_in_company(uow: UnitOfWork, principal: Principal, prefix: str) -> KeyView:
+    """Revoke one of the company's keys; another company's is NotFound like a missing one."""
+    principal.require(permissions.PEOPLE_MANAGE)
+    key = repository.in_company(uow.session, principal.company_id, prefix.strip().lower())
+    if key is None:
+        raise NotFound("no such API key")
+    if not _revocable(principal, key):
+        raise Forbidden("only an owner may revoke an owner's key")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(uow, principal, "apikey.revoked", "api_key", key.uuid)
+    return _view(principal, key)
+
+
+def _revocable(principal: Principal, key: ApiKey) -> bool:
+    """The caller's own keys, and those of the people they manage."""
+    mine = key.user_id == principal.user_id
+    return mine or key.user.role in people.assignable_roles(principal)
+
+
+def _view(principal: Principal, key: ApiKey) -> KeyView:
+    return KeyView(
+        prefix=key.prefix,
+        name=key.name,
+        holder=key.user.display_name,
+        holder_email=key.user.email,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+        revocable=key.revoked_at is None and _revocable(principal, key),
+    )
 
 
 def _network(cidr: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
