@@ -8,7 +8,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import Depends
 from starlette.requests import Request
 
-from jobshots.core import csrf
+from jobshots.core import csrf, permissions
 from jobshots.http.caller import Call, RequestUow
 from jobshots.http.errors import HttpError
 from jobshots.http.sessions import browser_session
@@ -66,8 +66,13 @@ def maybe_signed_in(request: Request, uow: RequestUow) -> Call | None:
 
 
 def shell(call: Call) -> dict[str, Any]:
-    """What the layout needs of every signed-in page: the CSRF token, the user's role."""
-    return {"csrf_token": csrf.issue(call.uow, call.principal), "role": call.principal.role}
+    """What the layout needs of every signed-in page: the CSRF token, the user's role, and
+    whether they may write jobs (so a page offers no control the server would refuse)."""
+    return {
+        "csrf_token": csrf.issue(call.uow, call.principal),
+        "role": call.principal.role,
+        "may_write_jobs": permissions.JOBS_MANAGE in call.principal.permissions,
+    }
 
 
 SignedIn = Annotated[Call, Depends(signed_in)]
