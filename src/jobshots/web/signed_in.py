@@ -9,6 +9,7 @@ from fastapi import Depends
 from starlette.requests import Request
 
 from jobshots.core import csrf, permissions
+from jobshots.core.users import people
 from jobshots.http.caller import Call, RequestUow
 from jobshots.http.errors import HttpError
 from jobshots.http.sessions import browser_session
@@ -72,6 +73,7 @@ def shell(call: Call) -> dict[str, Any]:
         "csrf_token": csrf.issue(call.uow, call.principal),
         "role": call.principal.role,
         "may_write_jobs": permissions.JOBS_MANAGE in call.principal.permissions,
+        "may_settings": people.may_use_settings(call.principal),
     }
 
 

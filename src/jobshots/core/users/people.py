@@ -51,6 +51,11 @@ def may_use_settings(principal: Principal) -> bool:
     return permissions.PEOPLE_MANAGE in principal.permissions
 
 
+def require_settings(principal: Principal) -> None:
+    """Raise MissingPermission unless the caller may open the company's settings."""
+    principal.require(permissions.PEOPLE_MANAGE)
+
+
 def assignable_roles(principal: Principal) -> tuple[str, ...]:
     """The roles the caller may give someone: all for an owner, all but owner for a manager."""
     if not may_use_settings(principal):
