@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     sign_in_failures_per_email: int = Field(default=5, gt=0)
     sign_in_failures_per_ip: int = Field(default=20, gt=0)
     sign_in_window_seconds: int = Field(default=15 * 60, gt=0)
+    # The job page's map tiles ({z}/{x}/{y}); the map keeps its markers when they cannot load.
+    map_tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    map_attribution: str = "© OpenStreetMap contributors"
 
     @field_validator("base_url")
     @classmethod
@@ -69,6 +72,16 @@ class Settings(BaseSettings):
         scheme = urlsplit(value).scheme
         if scheme not in ("file", "s3"):
             raise ValueError("storage_url must start with file:// or s3://")
+        return value
+
+    @field_validator("map_tiles_url")
+    @classmethod
+    def _tile_template(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("map_tiles_url must be an http(s) URL")
+        if not all(part in value for part in ("{z}", "{x}", "{y}")):
+            raise ValueError("map_tiles_url must hold {z}, {x} and {y}")
         return value
 
     @field_validator("smtp_url")

@@ -7,19 +7,14 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
 
-from jobshots.core.users import service as users
-from jobshots.db.models import User
 from tests.support.images import jpeg
 from tests.support.stack import Stack, Tenant, running_stack
-
-PASSWORD = "correct horse battery staple"
+from tests.support.web import signed_in
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -30,18 +25,6 @@ def stack(
     tmp = tmp_path_factory.mktemp(f"web-exports-{request.param}")
     with running_stack(request.param, "local", tmp, None, {}) as running:
         yield running
-
-
-@contextmanager
-def _signed_in(stack: Stack, email: str) -> Iterator[httpx.Client]:
-    """A browser that has signed in as the user with that e-mail."""
-    with stack.server.core.uow() as uow:
-        user = uow.session.scalars(select(User).where(User.email == email)).one()
-        users.set_password(uow, user, PASSWORD)
-    with httpx.Client(base_url=stack.url, timeout=60, headers={"Origin": stack.url}) as client:
-        made = client.post("/login", data={"email": email, "password": PASSWORD})
-        assert made.status_code == 303, made.text
-        yield client
 
 
 def _job_with_photos(stack: Stack, owner: Tenant) -> tuple[str, dict[str, bytes]]:
@@ -57,7 +40,7 @@ def _job_with_photos(stack: Stack, owner: Tenant) -> tuple[str, dict[str, bytes]
 def test_the_zip_holds_every_original_byte_for_byte_as_its_manifest_says(stack: Stack) -> None:
     owner = stack.new_tenant("Zip Roofing")
     job, originals = _job_with_photos(stack, owner)
-    with _signed_in(stack, owner.owner_email) as browser:
+    with signed_in(stack, owner.owner_email) as browser:
         got = browser.get(f"/app/jobs/{job}/export.zip")
     assert got.status_code == 200, got.text
     assert got.headers["content-type"] == "application/zip"
@@ -79,7 +62,7 @@ def test_the_zip_holds_every_original_byte_for_byte_as_its_manifest_says(stack: 
 def test_the_pdf_report_downloads_with_its_pages(stack: Stack) -> None:
     owner = stack.new_tenant("Pdf Roofing")
     job, _ = _job_with_photos(stack, owner)
-    with _signed_in(stack, owner.owner_email) as browser:
+    with signed_in(stack, owner.owner_email) as browser:
         got = browser.get(f"/app/jobs/{job}/report.pdf")
     assert got.status_code == 200, got.text
     assert got.headers["content-type"] == "application/pdf"
@@ -99,7 +82,7 @@ def test_downloads_need_a_session_and_a_job_in_reach(stack: Stack) -> None:
             refused = stranger.get(path)
             assert refused.status_code == 303, refused.text
             assert refused.headers["location"].startswith("/login")
-    with _signed_in(stack, rival.owner_email) as other:
+    with signed_in(stack, rival.owner_email) as other:
         missing = other.get("/app/jobs/00000000-0000-0000-0000-000000000000/export.zip")
         foreign = other.get(f"/app/jobs/{job}/export.zip")
         foreign_pdf = other.get(f"/app/jobs/{job}/report.pdf")

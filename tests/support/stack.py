@@ -128,14 +128,20 @@ class Stack:
             engine.dispose()
 
     def upload(
-        self, tenant: Tenant, job: str, name: str, data: bytes, content_type: str = "image/jpeg"
+        self,
+        tenant: Tenant,
+        job: str,
+        name: str,
+        data: bytes,
+        content_type: str = "image/jpeg",
+        photo_type: str = "during",
     ) -> str:
         """One file uploaded to a job through the CRM API; the photo's UUID."""
         with self.client() as client:
             made = client.post(
                 f"/api/v1/jobs/{job}/photos",
                 headers=tenant.auth,
-                data={"photo_type": "during"},
+                data={"photo_type": photo_type},
                 files={"photos": (name, data, content_type)},
             )
         assert made.status_code == 200, made.text

@@ -1,16 +1,19 @@
-"""Serving stored files from the local backend through the URLs it signed."""
+"""Serving stored files: the local backend's signed URLs, and documents as attachments."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Query
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
+from jobshots.core.documents.views import DocumentFile
 from jobshots.http.caller import ProcessContext
 from jobshots.storage.disposition import content_disposition
 
 router = APIRouter(tags=["files"])
+CHUNK = 256 * 1024
 
 
 @router.get("/files/{key:path}", summary="Download a file through a signed, expiring URL")
@@ -45,3 +48,21 @@ def download(
 
 def _not_found() -> Response:
     return JSONResponse({"error": "not found"}, status_code=404)
+
+
+def attachment(file: DocumentFile) -> StreamingResponse:
+    """A document as a download, in the bytes it was uploaded with."""
+    stream = file.open()  # before answering: a missing file is a 404, not a cut-off body
+    headers = {
+        "Content-Disposition": content_disposition(file.file_name, inline=False),
+        "Content-Length": str(file.size),
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    }
+    return StreamingResponse(_chunks(stream), media_type=file.mime_type, headers=headers)
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    with stream:
+        while chunk := stream.read(CHUNK):
+            yield chunk

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
+from urllib.parse import urlsplit
 
 
 class StorageError(Exception):
@@ -52,6 +53,12 @@ class FileServer(Protocol):
         ...
 
 
+def url_origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class Storage(Protocol):
     """Where originals, renditions and documents live, addressed by key."""
 
@@ -85,6 +92,10 @@ class Storage(Protocol):
 
     def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
         """A URL that serves the object as-is to anyone holding it, until it expires."""
+        ...
+
+    def origin(self) -> str:
+        """The scheme and host of its download URLs: what a page's policy must allow."""
         ...
 
     def upload_form(

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from urllib.parse import quote_plus
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError, UploadForm, UploadRefused
+from jobshots.storage.base import StorageError, UploadForm, UploadRefused, url_origin
 
 SIGNATURE_FIELD = "x-jobshots-signature"
 
@@ -107,6 +107,10 @@ class LocalStorage:
             self._write_temp(b"probe").unlink()
         except OSError as exc:
             raise StorageError(f"local storage at {self._root} is not writable: {exc}") from exc
+
+    def origin(self) -> str:
+        """This server's own: it serves the files itself."""
+        return url_origin(self._base_url)
 
     def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
         """A `/files/{key}` URL signed with HMAC-SHA256 over key, type, name and expiry."""

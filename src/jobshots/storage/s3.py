@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError, UploadForm
+from jobshots.storage.base import StorageError, UploadForm, url_origin
 from jobshots.storage.disposition import content_disposition
 
 if TYPE_CHECKING:
@@ -130,6 +130,10 @@ class S3Storage:
         _check_key(key)
         with _store_errors("delete"):
             self._client.delete_object(Bucket=self._bucket, Key=key)
+
+    def origin(self) -> str:
+        """The store's endpoint: presigned URLs are path-style, so they all point there."""
+        return url_origin(self._client.meta.endpoint_url)
 
     def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
         """A presigned GET that makes the store answer with this type and file name."""

@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse
 
 from jobshots.core.times import iso_seconds
+from jobshots.web import filters
 
 _templates = Environment(
     loader=PackageLoader("jobshots.web", "templates"),
@@ -16,6 +17,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters["iso"] = iso_seconds
+_templates.filters.update(filters.ALL)
 
 PAGE_HEADERS = {
     # Styles are inline and there is no script; images may come from the storage's own host.
@@ -48,11 +50,29 @@ APP_HEADERS = {
 
 
 def app_page(
-    template: str, status_code: int = 200, headers: dict[str, str] | None = None, **values: Any
+    template: str,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    allow: dict[str, list[str]] | None = None,
+    **values: Any,
 ) -> HTMLResponse:
-    """A web app page (or an htmx partial of one) under the app's strict policy."""
+    """A web app page (or an htmx partial of one) under the app's strict policy, widened
+    only by the origins `allow` names per directive (the store's files, the map's tiles)."""
     html = _templates.get_template(template).render(**values)
-    return HTMLResponse(html, status_code=status_code, headers={**APP_HEADERS, **(headers or {})})
+    sent = {**APP_HEADERS, **(headers or {})}
+    if allow:
+        sent["Content-Security-Policy"] = widened(sent["Content-Security-Policy"], allow)
+    return HTMLResponse(html, status_code=status_code, headers=sent)
+
+
+def widened(policy: str, allow: dict[str, list[str]]) -> str:
+    """The policy with each directive in `allow` also allowing its origins."""
+    directives = []
+    for directive in filter(str.strip, policy.split(";")):
+        name, *sources = directive.split()
+        extra = [origin for origin in allow.get(name, []) if origin not in sources]
+        directives.append(" ".join([name, *sources, *extra]))
+    return "; ".join(directives)
 
 
 def page(

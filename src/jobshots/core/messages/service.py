@@ -80,16 +80,35 @@ def timeline(uow: UnitOfWork, principal: Principal, job_uuid: str) -> Timeline:
     return Timeline(job=jobs.present(uow, principal, job), entries=entries(uow, job, public=False))
 
 
-def entries(uow: UnitOfWork, job: Job, *, public: bool) -> list[TimelineEntry]:
-    """The job's chat and photos, oldest first; `public` shows only metadata-free renditions."""
-    chat = [_chat(m, public) for m in repository.chat_for_job(uow.session, job.company_id, job.id)]
+def latest(
+    uow: UnitOfWork, principal: Principal, job_uuid: str, count: int
+) -> tuple[list[TimelineEntry], int]:
+    """The newest `count` entries of one of the caller's jobs, oldest first, and how many
+    entries the whole timeline has."""
+    principal.require(permissions.JOBS_LIST)
+    principal.require(permissions.PHOTOS_VIEW)
+    job = jobs.get(uow, principal, job_uuid)
+    total = repository.count_for_job(
+        uow.session, job.company_id, job.id
+    ) + photos_repository.count_live_for_job(uow.session, job.company_id, job.id)
+    return entries(uow, job, public=False, latest=count), total
+
+
+def entries(
+    uow: UnitOfWork, job: Job, *, public: bool, latest: int | None = None
+) -> list[TimelineEntry]:
+    """The job's chat and photos, oldest first (only the `latest` when given); `public`
+    shows only metadata-free renditions."""
+    found = repository.chat_for_job(uow.session, job.company_id, job.id, latest)
+    chat = [_chat(message, public) for message in found]
     images = [
         entry
-        for photo in photos_repository.live_for_job(uow.session, job.company_id, job.id)
+        for photo in photos_repository.live_for_job(uow.session, job.company_id, job.id, latest)
         if (entry := _image(uow, photo, public)) is not None
     ]
     # A stable sort: a chat message and a photo at the same instant keep chat first.
-    return sorted(chat + images, key=lambda entry: entry.at)
+    merged = sorted(chat + images, key=lambda entry: entry.at)
+    return merged if latest is None else merged[-latest:]
 
 
 def _add(uow: UnitOfWork, principal: Principal, job: Job, text: str) -> JobMessage:

@@ -167,11 +167,32 @@ def _count(session: Session, where: list[ColumnElement[bool]]) -> int:
     return session.scalar(select(func.count()).select_from(Photo).where(*where)) or 0
 
 
-def live_for_job(session: Session, company_id: int, job_id: int) -> list[Photo]:
-    """The job's shown, undeleted photos, oldest upload first."""
+def live_for_job(
+    session: Session, company_id: int, job_id: int, latest: int | None = None
+) -> list[Photo]:
+    """The job's shown, undeleted photos, oldest upload first; only the `latest` when given."""
+    where = (shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id)
+    if latest is None:
+        return list(
+            session.scalars(select(Photo).where(*where).order_by(Photo.created_at, Photo.id))
+        )
+    newest = select(Photo).where(*where).order_by(Photo.created_at.desc(), Photo.id.desc())
+    return list(reversed(session.scalars(newest.limit(latest)).all()))
+
+
+def count_live_for_job(session: Session, company_id: int, job_id: int) -> int:
+    """How many shown, undeleted photos the job has."""
+    return _count(session, [shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id])
+
+
+def located_for_job(session: Session, company_id: int, job_id: int) -> list[Photo]:
+    """The job's shown, undeleted photos that have a location, oldest upload first."""
     query = (
         select(Photo)
-        .where(shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id)
+        .where(
+            shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id,
+            Photo.latitude.is_not(None), Photo.longitude.is_not(None),
+        )
         .order_by(Photo.created_at, Photo.id)
-    )
+    )  # fmt: skip
     return list(session.scalars(query))

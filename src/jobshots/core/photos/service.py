@@ -18,7 +18,13 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.pagination import Page, PageRequest, StreamedPage, Window
 from jobshots.core.photos import changes, client_exif, files, processing, repository
 from jobshots.core.photos.changes import PhotoChanges
-from jobshots.core.photos.views import LINK_COLUMNS, PhotoView, UploadTarget, photo_view
+from jobshots.core.photos.views import (
+    LINK_COLUMNS,
+    PhotoPoint,
+    PhotoView,
+    UploadTarget,
+    photo_view,
+)
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import PHOTO_TYPES, Company, Job, Photo
@@ -291,6 +297,22 @@ def of_job(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[
         0, INT_MAX,
     )  # fmt: skip
     return [photo_view(uow, photo) for photo in rows]
+
+
+def located(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[PhotoPoint]:
+    """Where each of a job's located photos was taken, for its map; NotFound if not the
+    caller's job."""
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    job = jobs.get(uow, principal, job_ref)
+    return [
+        PhotoPoint(
+            uuid=photo.uuid, name=photo.name, photo_type=photo.photo_type,
+            latitude=float(photo.latitude), longitude=float(photo.longitude),
+            taken_at=photo.taken_at,
+        )
+        for photo in repository.located_for_job(uow.session, job.company_id, job.id)
+        if photo.latitude is not None and photo.longitude is not None
+    ]  # fmt: skip
 
 
 def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:

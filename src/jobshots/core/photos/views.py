@@ -30,6 +30,18 @@ class UploadTarget:
 
 
 @dataclass(frozen=True)
+class PhotoPoint:
+    """Where a photo was taken: what a map pins."""
+
+    uuid: UUID
+    name: str
+    photo_type: str
+    latitude: float
+    longitude: float
+    taken_at: datetime | None
+
+
+@dataclass(frozen=True)
 class RenditionView:
     """A made rendition and an expiring URL to it."""
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any, BinaryIO
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import Response
 
 from jobshots.core.documents import service as documents
-from jobshots.core.documents.views import DocumentFile
 from jobshots.core.errors import Invalid
 from jobshots.dialects.maintenance.common import (
     Caller,
@@ -28,14 +27,13 @@ from jobshots.dialects.maintenance.common import (
 from jobshots.dialects.maintenance.wire import documents as wire
 from jobshots.http.caller import Call
 from jobshots.http.csrf import presented_token
+from jobshots.http.files import attachment
 from jobshots.http.multipart import ReceivedForm
-from jobshots.storage.disposition import content_disposition
 
 router = APIRouter(tags=["Property-maintenance jobs"])
 PATH = "/api/jobs/documents"
 # The vendor's reference names the file `file`; its guide only says "file", so take `document`.
 FILE_FIELDS = ("file", "document")
-CHUNK = 256 * 1024
 
 _UPLOAD_FORM = {
     "requestBody": {
@@ -77,7 +75,7 @@ def read_documents(
         return wire.documents(found, call.base_url)
     if chosen == "download":
         ref = documents.DocumentRef(uuid=required(uuid, "uuid"))
-        return _attachment(documents.download(call.uow, call.principal, ref))
+        return attachment(documents.download(call.uow, call.principal, ref))
     raise Invalid.field("action", "must be list or download")
 
 
@@ -134,23 +132,6 @@ async def _upload(call: Call, form: ReceivedForm) -> dict[str, Any]:
         documents.upload, call.uow, call.principal, job, files, document_type
     )
     return wire.uploaded(stored, call.base_url)
-
-
-def _attachment(file: DocumentFile) -> Response:
-    stream = file.open()  # before answering: a missing file is a 404, not a cut-off body
-    headers = {
-        "Content-Disposition": content_disposition(file.file_name, inline=False),
-        "Content-Length": str(file.size),
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, no-store",
-    }
-    return StreamingResponse(_chunks(stream), media_type=file.mime_type, headers=headers)
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    with stream:
-        while chunk := stream.read(CHUNK):
-            yield chunk
 
 
 def _document(values: Mapping[str, Any]) -> documents.DocumentRef:
