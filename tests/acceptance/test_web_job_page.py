@@ -3,6 +3,7 @@ map and activity, and the writes it makes."""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from collections.abc import Iterator
@@ -91,7 +92,7 @@ def test_the_map_pins_located_photos_and_lists_their_coordinates(stack: Stack) -
     shown = _section(html, "map")
     assert 'aria-label="Photo map"' in shown
     assert f'data-tiles="{TILES}"' in shown
-    points = json.loads(re.search(r'id="photo-points">(.*?)</script>', shown, re.S).group(1))  # type: ignore[union-attr]
+    points = json.loads(html_lib.unescape(re.search(r"data-points='(.*?)'", shown).group(1)))  # type: ignore[union-attr]
     assert [(round(p["lat"], 5), round(p["lng"], 5)) for p in points] == [(53.81621, -1.56712)]
     assert "53.81621, -1.56712" in shown
 

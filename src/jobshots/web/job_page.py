@@ -27,7 +27,7 @@ from jobshots.http.caller import Call, RequestUow, api_key
 from jobshots.http.files import attachment
 from jobshots.http.sessions import browser_session, require_page_write
 from jobshots.storage.base import url_origin
-from jobshots.web import rendering, signin
+from jobshots.web import rendering, sharing, signin
 from jobshots.web.rendering import app_page
 from jobshots.web.signed_in import SignedIn, shell, wanted_path
 
@@ -133,10 +133,12 @@ def _whole_page(call: Call, detail: JobDetail) -> Response:
     job_uuid = str(detail.uuid)
     may = call.principal.permissions
     points = photos.located(call.uow, call.principal, job_uuid)
+    groups = [_group(call, job_uuid, kind, 1) for kind in PHOTO_TYPES]
     values: dict[str, Any] = {
         "job": detail,
         "job_uuid": job_uuid,
-        "groups": [_group(call, job_uuid, kind, 1) for kind in PHOTO_TYPES],
+        "groups": groups,
+        "comparable": {group.photo_type: _comparable(group) for group in groups},
         "points": points,
         "point_data": [_marker(point) for point in points],
         "documents": _documents(call, job_uuid),
@@ -149,6 +151,7 @@ def _whole_page(call: Call, detail: JobDetail) -> Response:
             "tiles": call.uow.settings.map_tiles_url,
             "attribution": call.uow.settings.map_attribution,
         },
+        "share": sharing.share_panel(call, detail),
         **_timeline(call, job_uuid),
     }
     if permissions.CASE_NOTES in may:
@@ -156,6 +159,11 @@ def _whole_page(call: Call, detail: JobDetail) -> Response:
     storage, tiles = call.uow.storage.origin(), url_origin(call.uow.settings.map_tiles_url)
     allow = {"img-src": [storage, tiles], "media-src": [storage]}
     return app_page("job/page.html", allow=allow, **values, **shell(call))
+
+
+def _comparable(group: PhotoGroup) -> list[PhotoView]:
+    """The group's photos (not videos) whose large rendition is made."""
+    return [photo for photo in group.photos if not photo.is_video and photo.url_of("large")]
 
 
 def _marker(point: PhotoPoint) -> dict[str, Any]:

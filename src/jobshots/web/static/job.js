@@ -1,8 +1,12 @@
 // The job page's islands: the lightbox, the before/after picker and the photo map.
 import PhotoSwipeLightbox from "/static/vendor/photoswipe/photoswipe-lightbox.esm.min.js";
 
+let box = null;
+
+// The lightbox binds to the galleries present when it starts: started again when they are swapped.
 function lightbox() {
-  const box = new PhotoSwipeLightbox({
+  if (box) box.destroy();
+  box = new PhotoSwipeLightbox({
     gallery: "[data-gallery]",
     children: "a[data-pswp-width]",
     pswpModule: () => import("/static/vendor/photoswipe/photoswipe.esm.min.js"),
@@ -12,8 +16,9 @@ function lightbox() {
     arrowNextTitle: "Next photo",
   });
   // The caption (when taken, by whom, tags, description) is read from the thumbnail's own markup.
+  const opened = box;
   box.on("uiRegister", () => {
-    box.pswp.ui.registerElement({
+    opened.pswp.ui.registerElement({
       name: "caption",
       order: 9,
       isButton: false,
@@ -32,21 +37,18 @@ function lightbox() {
 }
 
 function comparison() {
-  const slider = document.querySelector("img-comparison-slider");
-  if (!slider) return;
-  for (const select of document.querySelectorAll("select[data-compare]")) {
-    select.addEventListener("change", () => {
-      const image = slider.querySelector(`img[slot="${select.dataset.compare}"]`);
-      image.src = select.value;
-    });
-  }
+  document.addEventListener("change", (event) => {
+    const select = event.target.closest("select[data-compare]");
+    const slider = document.querySelector("img-comparison-slider");
+    if (!select || !slider) return;
+    slider.querySelector(`img[slot="${select.dataset.compare}"]`).src = select.value;
+  });
 }
 
-function map() {
-  const element = document.getElementById("photo-map");
-  const data = document.getElementById("photo-points");
-  if (!element || !data || !window.L) return;
-  const points = JSON.parse(data.textContent);
+function map(root = document) {
+  const element = root.querySelector("#photo-map");
+  if (!element || !window.L || element.dataset.ready) return;
+  const points = JSON.parse(element.dataset.points);
   const photoMap = window.L.map(element, { scrollWheelZoom: false });
   window.L.tileLayer(element.dataset.tiles, {
     maxZoom: 19,
@@ -69,12 +71,25 @@ lightbox();
 comparison();
 map();
 
-// New uploads show once the upload page says so; processing ones are asked for again shortly.
+// New uploads show once they are sent; photos still processing are asked for again shortly.
 let refreshes = 0;
-function refreshPhotos() {
-  window.htmx.ajax("GET", window.location.pathname, { target: "#photos", select: "#photos", swap: "outerHTML" })
-    .then(() => {
-      if (document.querySelector("#photos .pending") && refreshes++ < 20) setTimeout(refreshPhotos, 2000);
-    });
+function refresh(section) {
+  return window.htmx.ajax("GET", window.location.pathname,
+    { target: section, select: section, swap: "outerHTML" });
 }
+async function refreshPhotos() {
+  await refresh("#photos");
+  if (document.querySelector("#photos .pending") && refreshes++ < 30) {
+    setTimeout(refreshPhotos, 2000);
+    return;
+  }
+  await refresh("#compare");
+  await refresh("#map");
+}
+// Content htmx brings in gets its islands started like the page's own.
+window.htmx.onLoad((element) => {
+  if (element === document.body) return;
+  if (element.querySelector("[data-gallery]")) lightbox();
+  if (element.querySelector("#photo-map")) map(element);
+});
 document.addEventListener("jobshots:uploaded", () => { refreshes = 0; refreshPhotos(); });
