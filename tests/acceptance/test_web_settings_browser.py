@@ -2,35 +2,30 @@
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy import select
 
 from jobshots.core.users import service as users
 from jobshots.db.models import User
+from tests.support.browser import chromium, serious_violations, shoot
 from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PASSWORD = "correct horse battery staple"
-AXE = Path(__file__).parents[2] / "src/jobshots/web/static/vendor/axe-core/axe.min.js"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium, the system's own."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def _with_password(stack: Stack, email: str) -> None:
@@ -75,31 +70,12 @@ def watched(page: Page) -> list[str]:
     return problems
 
 
-def shoot(page: Page, name: str, tmp_path: Path) -> None:
-    """A full-page screenshot, kept as a test artifact (never committed)."""
-    folder = Path(os.environ.get("JOBSHOTS_TEST_ARTIFACTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
-
-
 def sign_in(page: Page, stack: Stack, email: str) -> None:
     page.goto(f"{stack.url}/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/app/jobs$"))
-
-
-def serious_violations(page: Page) -> list[str]:
-    """What axe-core (vendored, run through the debugger, so the page's policy is kept) finds."""
-    page.evaluate(AXE.read_text())
-    found = page.evaluate(
-        "async () => (await axe.run()).violations"
-        ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
-    )
-    return list(found)
 
 
 def test_an_owner_opens_settings_from_the_nav_and_adds_a_person(
