@@ -236,6 +236,13 @@ def test_the_office_journey_from_sign_in_to_downloads(
     assert "Loft conversion 7303" in text
     assert f"Page {len(pdf.pages)}" in text
 
+    # Everything done to the job is in its activity, the signed-out view of the report too.
+    page.reload()
+    activity = page.locator("#activity")
+    for done in ("opened the job", "uploaded a photo", "posted a message",
+                 "created the report link", "viewed the report",
+                 "downloaded the photos as a ZIP", "downloaded the PDF report"):  # fmt: skip
+        expect(activity).to_contain_text(done)
     shoot(page, "job-journey", tmp_path)
     assert problems == [], "\n".join(problems)
     assert job_uuid

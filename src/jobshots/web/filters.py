@@ -26,6 +26,7 @@ ACTIONS = {
     "case_note.deleted": "deleted a case note",
     "case_note.received": "replied by e-mail",
     "document.deleted": "deleted a document",
+    "report.created": "created the report link",
     "report.reissued": "created a new report link",
     "report.revoked": "turned off the report link",
     "report.viewed": "viewed the report",
