@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import fulcrum_list, media, pdf_report, uploads, zip_export
+from bench import fulcrum_list, media, pdf_report, uploads, web_app, zip_export
 
 
 def main() -> None:
-    """Run the media, upload, list and export benchmarks and print their reports."""
+    """Run the media, upload, list, web app and export benchmarks and print their reports."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--workdir", type=Path, default=Path("data/bench"))
@@ -22,6 +22,8 @@ def main() -> None:
     print("\n".join(fulcrum_list.run(args.rounds, args.workdir / "fulcrum")))
     print("\n== Job ZIP ==")
     print("\n".join(zip_export.run(args.rounds, args.workdir / "zip")))
+    print("\n== Web app: job page and ZIP through the server ==")
+    print("\n".join(web_app.run(args.rounds, args.workdir / "web")))
     print("\n== Job PDF report ==")
     print("\n".join(pdf_report.run(args.rounds, args.workdir / "pdf")))
 

@@ -3,8 +3,6 @@ map and activity, and the writes it makes."""
 
 from __future__ import annotations
 
-import html as html_lib
-import json
 import re
 from collections.abc import Iterator
 
@@ -88,13 +86,21 @@ def test_the_map_pins_located_photos_and_lists_their_coordinates(stack: Stack) -
     stack.upload(owner, job, "no-gps.jpg", jpeg(40, 30, "green"))
     stack.settle()
     with signed_in(stack, owner.owner_email) as browser:
-        html = browser.get(_page_path(owner, job)).text
-    shown = _section(html, "map")
+        shown = _section(browser.get(_page_path(owner, job)).text, "map")
+        markers = browser.get(f"/app/jobs/{job}/points.json")
+        listed = browser.get(f"/app/jobs/{job}/points")
     assert 'aria-label="Photo map"' in shown
     assert f'data-tiles="{TILES}"' in shown
-    points = json.loads(html_lib.unescape(re.search(r"data-points='(.*?)'", shown).group(1)))  # type: ignore[union-attr]
-    assert [(round(p["lat"], 5), round(p["lng"], 5)) for p in points] == [(53.81621, -1.56712)]
-    assert "53.81621, -1.56712" in shown
+    assert f'data-points="/app/jobs/{job}/points.json"' in shown
+    assert '<span class="count">1</span>' in shown
+    assert markers.status_code == 200
+    assert [(round(p["lat"], 5), round(p["lng"], 5)) for p in markers.json()] == [
+        (53.81621, -1.56712)
+    ]
+    assert markers.json()[0]["label"] == "During photo chimney.jpg"
+    assert listed.status_code == 200
+    assert "53.81621, -1.56712" in listed.text
+    assert listed.text.count("<li>") == 1
 
 
 def test_a_message_posts_to_the_timeline_only_with_the_pages_token(stack: Stack) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from jobshots.core import links, permissions
 from jobshots.core.documents import service as documents
@@ -41,6 +41,8 @@ ACTIVITY_SHOWN = 30
 HEADINGS = {"before": "Before", "during": "During", "after": "After", "other": "Other"}
 GALLERY_PATH = "/app/jobs/{job_uuid}/photos"
 MESSAGES_PATH = "/app/jobs/{job_uuid}/messages"
+POINTS_PATH = "/app/jobs/{job_uuid}/points"
+MARKERS_PATH = "/app/jobs/{job_uuid}/points.json"
 NOTES_PATH = "/app/jobs/{job_uuid}/notes"
 DOCUMENT_PATH = "/app/jobs/{job_uuid}/documents/{document_uuid}"
 
@@ -80,6 +82,20 @@ def more_photos(job_uuid: str, call: SignedIn, type: str = "other", page: int = 
     """The next page of one heading's photos, for the gallery's "Show more"."""
     group = _group(call, job_uuid, type, page)
     return app_page("job/photos.html", group=group, job_uuid=job_uuid)
+
+
+@router.get(POINTS_PATH)
+def photo_points(job_uuid: str, call: SignedIn) -> Response:
+    """Where each of the job's located photos was taken, as a list: the map in words."""
+    points = photos.located(call.uow, call.principal, job_uuid)
+    return app_page("job/points.html", points=points)
+
+
+@router.get(MARKERS_PATH)
+def photo_markers(job_uuid: str, call: SignedIn) -> JSONResponse:
+    """The map's markers, fetched once the page is shown: the first screen stays small."""
+    points = photos.located(call.uow, call.principal, job_uuid)
+    return JSONResponse([_marker(point) for point in points], headers={"Cache-Control": "no-store"})
 
 
 @router.post(MESSAGES_PATH)
@@ -132,15 +148,13 @@ def download_document(job_uuid: str, document_uuid: str, call: SignedIn) -> Resp
 def _whole_page(call: Call, detail: JobDetail) -> Response:
     job_uuid = str(detail.uuid)
     may = call.principal.permissions
-    points = photos.located(call.uow, call.principal, job_uuid)
     groups = [_group(call, job_uuid, kind, 1) for kind in PHOTO_TYPES]
     values: dict[str, Any] = {
         "job": detail,
         "job_uuid": job_uuid,
         "groups": groups,
         "comparable": {group.photo_type: _comparable(group) for group in groups},
-        "points": points,
-        "point_data": [_marker(point) for point in points],
+        "located": photos.located_count(call.uow, call.principal, job_uuid),
         "documents": _documents(call, job_uuid),
         "activity": _activity(call, job_uuid),
         "may_post": permissions.PHOTOS_MANAGE in may,
@@ -168,7 +182,7 @@ def _comparable(group: PhotoGroup) -> list[PhotoView]:
 
 def _marker(point: PhotoPoint) -> dict[str, Any]:
     label = f"{HEADINGS[point.photo_type]} photo {point.name}".strip()
-    return {"lat": point.latitude, "lng": point.longitude, "label": label, "photo": str(point.uuid)}
+    return {"lat": round(point.latitude, 6), "lng": round(point.longitude, 6), "label": label}
 
 
 def _group(call: Call, job_uuid: str, photo_type: str, page: int) -> PhotoGroup:

@@ -187,12 +187,17 @@ def count_live_for_job(session: Session, company_id: int, job_id: int) -> int:
 
 def located_for_job(session: Session, company_id: int, job_id: int) -> list[Photo]:
     """The job's shown, undeleted photos that have a location, oldest upload first."""
-    query = (
-        select(Photo)
-        .where(
-            shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id,
-            Photo.latitude.is_not(None), Photo.longitude.is_not(None),
-        )
-        .order_by(Photo.created_at, Photo.id)
-    )  # fmt: skip
+    query = select(Photo).where(*_located(company_id, job_id)).order_by(Photo.created_at, Photo.id)
     return list(session.scalars(query))
+
+
+def count_located_for_job(session: Session, company_id: int, job_id: int) -> int:
+    """How many of the job's shown, undeleted photos have a location."""
+    return _count(session, _located(company_id, job_id))
+
+
+def _located(company_id: int, job_id: int) -> list[ColumnElement[bool]]:
+    return [
+        shown(company_id), Photo.deleted_at.is_(None), Photo.job_id == job_id,
+        Photo.latitude.is_not(None), Photo.longitude.is_not(None),
+    ]  # fmt: skip

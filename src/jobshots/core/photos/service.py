@@ -315,6 +315,13 @@ def located(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list
     ]  # fmt: skip
 
 
+def located_count(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> int:
+    """How many of a job's photos have a location; NotFound if not the caller's job."""
+    photo_company(uow, principal, permissions.PHOTOS_VIEW)
+    job = jobs.get(uow, principal, job_ref)
+    return repository.count_located_for_job(uow.session, job.company_id, job.id)
+
+
 def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:
     """Change the given fields; a change that changes nothing is not recorded."""
     principal.require(permissions.PHOTOS_MANAGE)

@@ -36,19 +36,27 @@ function lightbox() {
   box.init();
 }
 
+// A picked photo's large rendition is the one its gallery thumbnail opens.
 function comparison() {
   document.addEventListener("change", (event) => {
     const select = event.target.closest("select[data-compare]");
     const slider = document.querySelector("img-comparison-slider");
-    if (!select || !slider) return;
-    slider.querySelector(`img[slot="${select.dataset.compare}"]`).src = select.value;
+    const photo = select && document.querySelector(`a[data-photo="${select.value}"]`);
+    if (!photo || !slider) return;
+    slider.querySelector(`img[slot="${select.dataset.compare}"]`).src = photo.href;
   });
 }
 
-function map(root = document) {
+async function map(root = document) {
   const element = root.querySelector("#photo-map");
   if (!element || !window.L || element.dataset.ready) return;
-  const points = JSON.parse(element.dataset.points);
+  element.dataset.ready = "loading";
+  const answer = await fetch(element.dataset.points, { credentials: "same-origin" });
+  if (!answer.ok) {
+    element.dataset.ready = "failed";
+    return;
+  }
+  const points = await answer.json();
   const photoMap = window.L.map(element, { scrollWheelZoom: false });
   window.L.tileLayer(element.dataset.tiles, {
     maxZoom: 19,
