@@ -3,16 +3,19 @@ map and activity, and the writes it makes."""
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 
 from jobshots.core.documents import service as documents
 from jobshots.core.users import service as users
 from jobshots.media.incoming import Spool
 from tests.support.images import jpeg
-from tests.support.media import camera_jpeg
+from tests.support.media import camera_jpeg, video
 from tests.support.stack import Stack, Tenant, running_stack
 from tests.support.web import csrf_token, signed_in
 
@@ -101,6 +104,31 @@ def test_the_map_pins_located_photos_and_lists_their_coordinates(stack: Stack) -
     assert listed.status_code == 200
     assert "53.81621, -1.56712" in listed.text
     assert listed.text.count("<li>") == 1
+
+
+def test_a_video_plays_from_its_poster_in_720p_or_360p(stack: Stack, tmp_path: Path) -> None:
+    owner = stack.new_tenant("Video Valets")
+    job = stack.new_job(owner, "Drain camera run")
+    clip = video(tmp_path / "drain.mp4", width=1280, height=720, seconds=1)
+    stack.upload(owner, job, "drain.mp4", clip.read_bytes(), "video/mp4", photo_type="before")
+    stack.settle(120)
+    with signed_in(stack, owner.owner_email) as browser:
+        html = browser.get(_page_path(owner, job)).text
+    player = re.search(r"<video .*?</video>", _section(html, "photos"), re.S)
+    assert player, "the before heading holds a player"
+    poster = re.search(r'poster="([^"]+)"', player.group(0))
+    sources = re.findall(
+        r'<source src="([^"]+)" type="video/mp4" data-quality="(\w+)">', player.group(0)
+    )
+    assert poster
+    assert [quality for _, quality in sources] == ["720p", "360p"]
+    with httpx.Client() as files:
+        assert files.get(html_lib.unescape(poster.group(1))).content[:2] == b"\xff\xd8"
+        for url, _ in sources:
+            assert files.get(html_lib.unescape(url)).content[4:8] == b"ftyp"
+    # A video is not a still: it is not offered for the before-and-after comparison.
+    assert "No before photos" not in html
+    assert "Add a before and an after photo" in _section(html, "compare")
 
 
 def test_a_message_posts_to_the_timeline_only_with_the_pages_token(stack: Stack) -> None:
