@@ -227,9 +227,12 @@ def test_the_office_journey_from_sign_in_to_downloads(
     assert {entry["original_name"] for entry in listed} == {*originals, "cut.jpg"}
     assert "manifest.csv" in archive.namelist()
 
-    # The PDF report: the job's title and its pages numbered.
+    # The PDF report: drawn by a worker while the page waits, then downloaded with its pages.
+    page.get_by_role("button", name="PDF report").click()
+    ready = page.locator("#report-status").get_by_role("link", name=re.compile("Download"))
+    expect(ready).to_be_visible(timeout=PROCESSING)
     with page.expect_download() as reported:
-        page.get_by_role("link", name="PDF report", exact=True).click()
+        ready.click()
     pdf = PdfReader(str(reported.value.path()))
     assert len(pdf.pages) >= 2
     text = "\n".join(sheet.extract_text() for sheet in pdf.pages)

@@ -28,6 +28,11 @@ def upload_part(company: uuid.UUID, upload: uuid.UUID, offset: int) -> str:
     return f"companies/{company}/uploads/{upload}/part-{int(offset):012d}"
 
 
+def export(company: uuid.UUID, export: uuid.UUID, extension: str) -> str:
+    """Key of a job's report made for download."""
+    return f"companies/{company}/exports/{export}/report.{_ext(extension)}"
+
+
 def is_safe(key: str) -> bool:
     """True for keys this module could have built: no traversal, no odd characters."""
     return bool(_SAFE_KEY.match(key)) and ".." not in key.split("/") and "//" not in key

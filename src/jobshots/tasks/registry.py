@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from jobshots.core.context import Context
+from jobshots.core.exports import reports
 from jobshots.core.mail import delivery, outbound
 from jobshots.core.photos import processing
 from jobshots.core.tasks import Payload, Task
@@ -16,7 +17,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Payload], str]
 Decoder = Callable[[DecodeJob], DecodeResult]
-TASK_NAMES = (processing.PROCESS_PHOTO, outbound.DELIVER_NOTE)
+TASK_NAMES = (processing.PROCESS_PHOTO, outbound.DELIVER_NOTE, reports.MAKE_REPORT)
 
 
 def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
@@ -28,6 +29,7 @@ def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
         outbound.DELIVER_NOTE: lambda payload: _deliver_note(
             ctx, int(payload["note_id"]), int(payload.get("attempt", 1))
         ),
+        reports.MAKE_REPORT: lambda payload: reports.make(ctx, int(payload["export_id"])),
     }
 
 
@@ -37,9 +39,11 @@ def waiting(ctx: Context, *, everything: bool) -> list[Task]:
     photos = processing.awaiting_processing(ctx, photo_cutoff)
     note_cutoff = None if everything else delivery.grace_cutoff(ctx)
     notes = delivery.waiting(ctx, note_cutoff)
+    asked = reports.waiting(ctx, None if everything else reports.grace_cutoff(ctx))
     return [
         *(processing.task_for(photo_id) for photo_id in photos),
         *(outbound.task_for(note_id, attempt) for note_id, attempt in notes),
+        *(reports.task_for(export_id) for export_id in asked),
     ]
 
 

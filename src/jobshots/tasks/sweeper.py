@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from jobshots.core.context import Context
+from jobshots.core.exports import reports
 from jobshots.core.tasks import Task
 from jobshots.core.uploads import resumable
 from jobshots.tasks.registry import waiting
@@ -49,8 +50,11 @@ class Sweeper:
             self._also()
         with self._ctx.uow() as uow:
             abandoned = resumable.sweep(uow, None)
+            outdated = reports.sweep(uow)
         if abandoned:
             log.info("removed %d expired unfinished upload(s)", abandoned)
+        if outdated:
+            log.info("removed %d expired job report(s)", outdated)
         for task in found:
             self._enqueue(task)
         if found:

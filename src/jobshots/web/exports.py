@@ -1,24 +1,26 @@
-"""A job's downloads in the web app: the ZIP of its originals and its PDF report."""
+"""A job's downloads in the web app: the ZIP of its originals, and its PDF report (drawn by a
+worker: asked for, watched until ready, then downloaded)."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import IO
+from typing import Annotated
 
-from fastapi import APIRouter
-from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
-from starlette.responses import StreamingResponse
+from fastapi import APIRouter, Form
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from jobshots.core.exports import pdf, zip
+from jobshots.core.exports import reports, zip
+from jobshots.http.files import attachment
+from jobshots.http.sessions import require_page_write
 from jobshots.storage.disposition import content_disposition
-from jobshots.web.signed_in import SignedIn
+from jobshots.web.rendering import app_page
+from jobshots.web.signed_in import SignedIn, shell
 
 router = APIRouter(include_in_schema=False)
 ZIP_PATH = "/app/jobs/{job_uuid}/export.zip"
-PDF_PATH = "/app/jobs/{job_uuid}/report.pdf"
-CHUNK = 256 * 1024
+ASK_PATH = "/app/jobs/{job_uuid}/reports"
+REPORT_PATH = "/app/reports/{report_uuid}"
+DOWNLOAD_PATH = "/app/reports/{report_uuid}/report.pdf"
 
 
 @router.get(ZIP_PATH)
@@ -32,27 +34,32 @@ def job_zip(job_uuid: str, call: SignedIn) -> StreamingResponse:
     return StreamingResponse(made.chunks, media_type="application/zip", headers=headers)
 
 
-@router.get(PDF_PATH)
-async def job_report(job_uuid: str, call: SignedIn, locations: bool = False) -> StreamingResponse:
-    """The job's PDF report; locations only when asked for."""
-    export = await run_in_threadpool(
-        pdf.job_pdf, call.uow, call.principal, job_uuid, include_locations=locations
-    )
-    spool = tempfile.TemporaryFile()  # noqa: SIM115  (closed once sent)
-    await run_in_threadpool(export.write, spool)
-    length = spool.tell()
-    spool.seek(0)
-    name = f"{export.report.reference}-report.pdf"
-    headers = {
-        "Content-Length": str(length),
-        "Content-Disposition": content_disposition(name, inline=False),
-    }
-    return StreamingResponse(
-        _read(spool), media_type="application/pdf", headers=headers,
-        background=BackgroundTask(spool.close),
-    )  # fmt: skip
+@router.post(ASK_PATH)
+def ask_for_report(
+    job_uuid: str,
+    request: Request,
+    call: SignedIn,
+    locations: Annotated[bool, Form()] = False,
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Ask for the job's PDF report: its progress in place for htmx, else its own page."""
+    require_page_write(request, call, csrf_token)
+    asked = reports.ask(call.uow, call.principal, job_uuid, include_locations=locations)
+    if "hx-request" in request.headers:
+        return app_page("job/report.html", report=asked)
+    return RedirectResponse(REPORT_PATH.format(report_uuid=asked.uuid), status_code=303)
 
 
-def _read(source: IO[bytes]) -> Iterator[bytes]:
-    while chunk := source.read(CHUNK):
-        yield chunk
+@router.get(REPORT_PATH)
+def report_progress(report_uuid: str, request: Request, call: SignedIn) -> Response:
+    """Where the report stands: htmx asks again each second until it is ready or failed."""
+    found = reports.state(call.uow, call.principal, report_uuid)
+    if "hx-request" in request.headers:
+        return app_page("job/report.html", report=found)
+    return app_page("job/report_page.html", report=found, **shell(call))
+
+
+@router.get(DOWNLOAD_PATH)
+def download_report(report_uuid: str, call: SignedIn) -> Response:
+    """The ready report's PDF."""
+    return attachment(reports.download(call.uow, call.principal, report_uuid))

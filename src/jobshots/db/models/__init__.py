@@ -30,7 +30,7 @@ from jobshots.db.models.reference import (
     Tenant,
     TimeRange,
 )
-from jobshots.db.models.web import ResumableUpload, SignInFailure, WebSession
+from jobshots.db.models.web import JobExport, ResumableUpload, SignInFailure, WebSession
 from jobshots.db.models.workflow import (
     AmendmentRequest,
     ApprovalDecision,
@@ -60,6 +60,7 @@ __all__ = [
     "Document",
     "DocumentCategory",
     "Job",
+    "JobExport",
     "JobMessage",
     "JobPin",
     "JobPriority",

@@ -1,4 +1,4 @@
-"""What the web app keeps between requests: browser sessions, failed sign-ins, resumable uploads."""
+"""What the web app keeps between requests: sessions, failed sign-ins, uploads, reports made."""
 
 from __future__ import annotations
 
@@ -62,3 +62,22 @@ class ResumableUpload(Entity):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("photos.id", ondelete="SET NULL"))
+
+
+class JobExport(Entity):
+    """A job's PDF report asked for in the web app: drawn by a worker, kept for a while."""
+
+    __tablename__ = "job_exports"
+
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    include_locations: Mapped[bool] = mapped_column(default=False)
+    # queued, then ready (its file stored) or failed (with the reason).
+    state: Mapped[str] = mapped_column(String(10), default="queued", index=True)
+    storage_key: Mapped[str | None] = mapped_column(String(500))
+    file_size: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
