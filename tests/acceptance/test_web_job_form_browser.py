@@ -1,0 +1,117 @@
+"""Creating a job through the New job form in a real browser at a phone's width."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from jobshots.core.users import service as users
+from jobshots.db.models import Job, JobPriority, PropertyAddress, User
+from tests.support.stack import Stack, Tenant
+
+pytestmark = pytest.mark.acceptance
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+PASSWORD = "correct horse battery staple"
+PHONE = 390
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium, the system's own."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def owner(single_stack: Stack) -> Tenant:
+    """A company whose owner can sign in."""
+    tenant = single_stack.new_tenant("Phone Form Builders")
+    with single_stack.server.core.uow() as uow:
+        user = uow.session.scalars(select(User).where(User.email == tenant.owner_email)).one()
+        users.set_password(uow, user, PASSWORD)
+    return tenant
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh, signed-out tab at a phone's width."""
+    context = browser.new_context(viewport={"width": PHONE, "height": 844})
+    yield context.new_page()
+    context.close()
+
+
+def shoot(page: Page, name: str, tmp_path: Path) -> None:
+    """A full-page screenshot, kept as a test artifact (never committed)."""
+    folder = Path(os.environ.get("JOBSHOTS_TEST_ARTIFACTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=folder / f"{name}-{PHONE}.png", full_page=True)
+
+
+def test_a_job_is_created_through_the_form_on_a_phone(
+    single_stack: Stack, owner: Tenant, page: Page, tmp_path: Path
+) -> None:
+    problems: list[str] = []
+
+    def noted(message: ConsoleMessage) -> None:
+        if "status of 422" in message.text:
+            return  # the refused form itself, answered as it should be
+        if message.type == "error" or "Content Security Policy" in message.text:
+            problems.append(f"{message.text} at {message.location.get('url')}")
+
+    page.on("console", noted)
+    page.goto(f"{single_stack.url}/login")
+    page.get_by_label("Email").fill(owner.owner_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/app/jobs$"))
+    page.get_by_role("link", name="New job").click()
+    expect(page.get_by_role("heading", name="New job")).to_be_visible()
+    expect(page.get_by_label("Title")).to_be_focused()
+
+    # The typed address shows only once "A new address" is chosen (CSS alone, no script).
+    expect(page.get_by_label("Address line 1")).to_be_hidden()
+    page.get_by_label("Property").select_option(label="A new address (type it below)")
+    expect(page.get_by_label("Address line 1")).to_be_visible()
+    page.get_by_label("Address line 1").fill("7 Harbour Street")
+    page.get_by_label("Town or city").fill("Whitby")
+    page.get_by_label("Postcode").fill("YO21 3PU")
+    page.get_by_label("Priority").select_option(label="Emergency")
+    page.get_by_label("Start date").fill("2026-06-01")
+    page.get_by_label("Completion date").fill("2026-05-01")
+    page.get_by_role("button", name="Create job").click()
+
+    # Nothing is lost to a mistake: the title is missing and the dates are the wrong way round.
+    expect(page.get_by_role("alert")).to_contain_text("The job was not saved")
+    expect(page.get_by_text("Title must be provided.")).to_be_visible()
+    expect(page.get_by_text("Completion date must not be before the start date.")).to_be_visible()
+    expect(page.get_by_label("Address line 1")).to_have_value("7 Harbour Street")
+    expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE, f"the form is {width}px wide on a {PHONE}px phone"
+    shoot(page, "job-form-errors", tmp_path)
+    assert problems == []
+
+    page.get_by_label("Title").fill("Sea wall railing")
+    page.get_by_label("Completion date").fill("2026-06-12")
+    page.get_by_role("button", name="Create job").click()
+    expect(page).to_have_url(re.compile(rf"/app/{owner.company_uuid}/jobs/[0-9a-f-]{{36}}$"))
+
+    job_uuid = uuid.UUID(page.url.rsplit("/", 1)[1])
+    [(title, priority, line1)] = single_stack.rows(
+        select(Job.title, JobPriority.name, PropertyAddress.line1)
+        .join(JobPriority, Job.priority_id == JobPriority.id)
+        .join(PropertyAddress, Job.address_id == PropertyAddress.id)
+        .where(Job.uuid == job_uuid)
+    )
+    assert (title, priority, line1) == ("Sea wall railing", "Emergency", "7 Harbour Street")
