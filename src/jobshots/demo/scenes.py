@@ -135,10 +135,9 @@ def tiled_wall(state: str) -> Scene:
         draw.line((0, floor, CANVAS[0], floor), (60, 54, 48), 6)
         if state == "before":
             _crack(draw, rng, (tile * 3 + 40, tile * 1 + 30), 11)
-            chip = (tile * 4 + 30, tile * 2 + 40)
-            draw.polygon(
-                [chip, (chip[0] + 50, chip[1] + 12), (chip[0] + 22, chip[1] + 46)], (150, 140, 124)
-            )
+            # A corner knocked off the tile the crack runs into, showing the biscuit.
+            cx, cy = tile * 4 + grout, tile * 2 + grout
+            draw.polygon([(cx, cy), (cx + 48, cy), (cx + 6, cy + 40)], (176, 164, 146))
         if state == "during":
             left, top = tile * 2 + grout, tile * 1 + grout
             hole = (left, top, left + tile * 4 - grout, top + tile * 3 - grout)
