@@ -9,7 +9,7 @@ from collections.abc import Callable
 from jobshots.core.context import Context
 from jobshots.core.exports import reports
 from jobshots.core.mail import delivery, outbound
-from jobshots.core.photos import processing
+from jobshots.core.photos import customer_mail, processing
 from jobshots.core.tasks import Payload, Task
 from jobshots.media.pipeline import DecodeJob, DecodeResult
 
@@ -17,7 +17,12 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Payload], str]
 Decoder = Callable[[DecodeJob], DecodeResult]
-TASK_NAMES = (processing.PROCESS_PHOTO, outbound.DELIVER_NOTE, reports.MAKE_REPORT)
+TASK_NAMES = (
+    processing.PROCESS_PHOTO,
+    outbound.DELIVER_NOTE,
+    reports.MAKE_REPORT,
+    customer_mail.EMAIL_PHOTOS,
+)
 
 
 def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
@@ -30,6 +35,7 @@ def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
             ctx, int(payload["note_id"]), int(payload.get("attempt", 1))
         ),
         reports.MAKE_REPORT: lambda payload: reports.make(ctx, int(payload["export_id"])),
+        customer_mail.EMAIL_PHOTOS: lambda payload: customer_mail.deliver(ctx, payload),
     }
 
 
