@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from jobshots.core.users import service as users
 from jobshots.db.models import Job, JobPriority, PropertyAddress, User
+from tests.support.images import jpeg
 from tests.support.stack import Stack, Tenant
 
 pytestmark = pytest.mark.acceptance
@@ -115,3 +116,46 @@ def test_a_job_is_created_through_the_form_on_a_phone(
         .where(Job.uuid == job_uuid)
     )
     assert (title, priority, line1) == ("Sea wall railing", "Emergency", "7 Harbour Street")
+
+
+def test_photos_are_chosen_and_emailed_on_a_phone(
+    single_stack: Stack, owner: Tenant, page: Page, tmp_path: Path
+) -> None:
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if message.type == "error" or "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    job = single_stack.new_job(owner, "Garden wall")
+    for n in range(3):
+        single_stack.upload(owner, job, f"wall-{n}.jpg", jpeg(640, 480, "brown"))
+    single_stack.settle()
+    page.goto(f"{single_stack.url}/login")
+    page.get_by_label("Email").fill(owner.owner_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{single_stack.url}/app/jobs/{job}/email")
+    expect(page.get_by_role("heading", name="Email photos to the customer")).to_be_visible()
+    pictures = page.locator(".photo-choices img")
+    expect(pictures).to_have_count(3)
+    for index in range(3):
+        expect(pictures.nth(index)).to_have_attribute("alt", re.compile(r"\S"))
+        # Each thumbnail really loads under the page's policy.
+        assert pictures.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    boxes = page.get_by_role("checkbox")
+    boxes.nth(0).check()
+    boxes.nth(2).focus()
+    page.keyboard.press("Space")
+    expect(boxes.nth(2)).to_be_checked()
+    page.get_by_label("Customer's email").fill("sam@home.example")
+    page.get_by_label("Message").fill("The wall is repointed.")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE, f"the page is {width}px wide on a {PHONE}px phone"
+    shoot(page, "email-photos", tmp_path)
+    page.get_by_role("button", name="Send photos").click()
+    expect(page.get_by_role("status")).to_contain_text("2 photos on the way to the customer")
+    assert problems == []
