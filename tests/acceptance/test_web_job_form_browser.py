@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from jobshots.core.users import service as users
 from jobshots.db.models import Job, JobPriority, PropertyAddress, User
+from tests.support.browser import serious_violations
 from tests.support.images import jpeg
 from tests.support.stack import Stack, Tenant
 
@@ -101,6 +102,7 @@ def test_a_job_is_created_through_the_form_on_a_phone(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE, f"the form is {width}px wide on a {PHONE}px phone"
     shoot(page, "job-form-errors", tmp_path)
+    assert serious_violations(page) == []
     assert problems == []
 
     page.get_by_label("Title").fill("Sea wall railing")
@@ -156,6 +158,7 @@ def test_photos_are_chosen_and_emailed_on_a_phone(
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE, f"the page is {width}px wide on a {PHONE}px phone"
     shoot(page, "email-photos", tmp_path)
+    assert serious_violations(page) == []
     page.get_by_role("button", name="Send photos").click()
     expect(page.get_by_role("status")).to_contain_text("2 photos on the way to the customer")
     assert problems == []
