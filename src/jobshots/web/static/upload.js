@@ -45,8 +45,11 @@
   function problem(xhr) {
     try {
       var body = JSON.parse(xhr.responseText);
-      var fields = body.fields ? Object.values(body.fields).flat().join(" ") : "";
-      return (body.error || "The upload was refused.") + (fields ? " " + fields : "");
+      var said = [body.error || "The upload was refused."];
+      Object.values(body.fields || {}).flat().forEach(function (text) {
+        if (said.indexOf(text) < 0) said.push(text);
+      });
+      return said.join(" ");
     } catch (error) {
       return "The upload was refused (" + xhr.status + ").";
     }
