@@ -81,6 +81,9 @@ def send(uow: UnitOfWork, principal: Principal, job_uuid: str, email: CustomerEm
     job = jobs.get(uow, principal, job_uuid)
     chosen = list(dict.fromkeys(ref.strip().lower() for ref in email.photo_uuids))
     errors = _checked(email, chosen, offered)
+    if not uow.settings.smtp_url:
+        # Said now, not after the office was told the photos are on their way.
+        errors.setdefault("to", []).append(f"cannot be e-mailed: {NO_SMTP} on this server")
     if errors:
         raise Invalid("the e-mail is invalid", errors)
     payload: dict[str, int | str] = {
