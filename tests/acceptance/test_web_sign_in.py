@@ -374,6 +374,28 @@ def test_a_contractor_sees_only_their_own_jobs(stack: Stack) -> None:
     assert "Fence repair 5521" in listing.text
     assert "Kitchen refit 5522" not in listing.text
     assert "1 job</p>" in listing.text
+    # Nor are they offered the company's other contractors to filter by.
+    assert 'name="assignee"' not in listing.text
+
+
+def test_the_office_filters_the_jobs_by_who_they_are_assigned_to(stack: Stack) -> None:
+    company = stack.new_tenant("Assigned Ltd")
+    with_password(stack, company.owner_email)
+    contractor = stack.new_colleague(company, role="contractor")
+    [contractor_id] = stack.scalars(select(User.id).where(User.email == contractor.owner_email))
+    theirs, _ = stack.new_job_ids(company, "Gate repair 5531")
+    stack.new_job_ids(company, "Loft insulation 5532")
+    stack.execute(update(Job).where(Job.id == theirs).values(contractor_id=contractor_id))
+    with browser(stack) as client:
+        sign_in(client, company.owner_email)
+        listing = client.get("/app/jobs")
+        filtered = client.get("/app/jobs", params={"assignee": str(contractor_id)})
+        unknown = client.get("/app/jobs", params={"assignee": "x"})
+    assert f'<option value="{contractor_id}">' in listing.text
+    assert "Gate repair 5531" in filtered.text
+    assert "Loft insulation 5532" not in filtered.text
+    assert "1 job</p>" in filtered.text
+    assert unknown.status_code == 400
 
 
 def test_the_jobs_list_searches_counts_and_puts_pinned_jobs_first(stack: Stack) -> None:

@@ -30,6 +30,7 @@ def jobs_list(
     q: str = "",
     status: str = "",
     priority: str = "",
+    assignee: str = "",
     photos: str = "",
     page: int = 1,
 ) -> Response:
@@ -42,12 +43,19 @@ def jobs_list(
         words=tuple(q.split())[:10],
         status_id=_chosen_id("status", status),
         priority_id=_chosen_id("priority", priority),
+        contractor_id=_chosen_id("assignee", assignee),
         has_photos=PHOTOS[photos],
     )
     paging = SliceRequest((page - 1) * PER_PAGE, PER_PAGE, PER_PAGE)
     found, total = jobs.search(call.uow, call.principal, query, paging, pinned_first=True)
     base, company = call.base_url, call.principal.company_uuid
-    chosen = {"q": q, "status": status, "priority": priority, "photos": photos}
+    chosen = {
+        "q": q,
+        "status": status,
+        "priority": priority,
+        "assignee": assignee,
+        "photos": photos,
+    }
     values: dict[str, Any] = {
         "jobs": found,
         "total": total,
@@ -63,9 +71,11 @@ def jobs_list(
         return app_page("jobs/results.html", **values)
     statuses, _ = reference.list_items(call.uow, call.principal, "statuses")
     priorities, _ = reference.list_items(call.uow, call.principal, "priorities")
+    people = jobs.assignees(call.uow, call.principal)
     return app_page(
-        "jobs/list.html", **values, statuses=statuses, priorities=priorities, **shell(call)
-    )
+        "jobs/list.html", **values, statuses=statuses, priorities=priorities, assignees=people,
+        **shell(call),
+    )  # fmt: skip
 
 
 def _chosen_id(field: str, value: str) -> int | None:

@@ -8,11 +8,12 @@ import uuid
 from sqlalchemy import select
 
 from jobshots.core import audit, permissions
+from jobshots.core.amendments import repository as options
 from jobshots.core.errors import Invalid, NotFound
 from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import changes, history, lifecycle, repository
 from jobshots.core.jobs.changes import JobChanges
-from jobshots.core.jobs.views import JobDetail, JobView, job_detail, job_view
+from jobshots.core.jobs.views import JobDetail, JobView, Named, job_detail, job_view
 from jobshots.core.pagination import Page, PageRequest, SliceRequest
 from jobshots.core.principal import Principal
 from jobshots.core.reports import tokens
@@ -160,6 +161,14 @@ def _summary(errors: changes.Errors) -> str:
     return "; ".join(
         f"{name} {message}" for name, messages in errors.items() for message in messages
     )
+
+
+def assignees(uow: UnitOfWork, principal: Principal) -> list[Named]:
+    """The company's contractors, to filter jobs by; none for those who reach only their own."""
+    principal.require(permissions.JOBS_LIST)
+    if reach_of(principal).restricted:
+        return []
+    return options.options(uow.session, principal.company_id, "contractor_id") or []
 
 
 def reach_of(principal: Principal) -> repository.Reach:
