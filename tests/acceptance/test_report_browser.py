@@ -155,9 +155,11 @@ def test_report_link_shows_grouped_photos_without_metadata_until_revoked(
     for photo_type, count in {"before": 2, "during": 1, "after": 1}.items():
         thumbnails = page.locator(f"section[data-photo-type={photo_type}] img")
         assert thumbnails.count() == count
-    assert page.evaluate(
-        "Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
-    ), "every thumbnail loads"
+    # Thumbnails below the fold load as they come into view, and on a busy machine late.
+    page.mouse.wheel(0, 10_000)
+    page.wait_for_function(
+        "() => Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
+    )
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     text, html = page.locator("body").inner_text(), page.content()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from html import unescape
 from types import SimpleNamespace
@@ -18,8 +17,8 @@ from jobshots.core.reference import service as reference
 from jobshots.core.users import service as users
 from jobshots.db.models import AuditEvent, Job, JobPriority, JobStatus, PropertyAddress, User
 from tests.support.stack import Stack, Tenant, running_stack
+from tests.support.web import csrf_token, signed_in
 
-PASSWORD = "correct horse battery staple"
 MISSING = "00000000-0000-0000-0000-000000000000"
 
 
@@ -37,24 +36,6 @@ def stack(
 def owner(stack: Stack) -> Tenant:
     """A company whose people sign in to the web app."""
     return stack.new_tenant("Form Plumbing")
-
-
-@contextmanager
-def signed_in(stack: Stack, email: str) -> Iterator[httpx.Client]:
-    """A browser signed in as the user with that e-mail."""
-    with stack.server.core.uow() as uow:
-        user = uow.session.scalars(select(User).where(User.email == email)).one()
-        users.set_password(uow, user, PASSWORD)
-    with httpx.Client(base_url=stack.url, timeout=30, headers={"Origin": stack.url}) as client:
-        made = client.post("/login", data={"email": email, "password": PASSWORD})
-        assert made.status_code == 303, made.text
-        yield client
-
-
-def csrf_token(page: httpx.Response) -> str:
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', page.text)
-    assert found, page.text
-    return found.group(1)
 
 
 def option_id(stack: Stack, model: type[JobStatus | JobPriority], owner: Tenant, name: str) -> int:
@@ -125,7 +106,7 @@ def test_a_new_job_is_opened_with_every_field_and_a_typed_address(
         made = browser.post(
             "/app/jobs/new",
             data={
-                "csrf_token": csrf_token(form),
+                "csrf_token": csrf_token(form.text),
                 "title": "  Leaking radiator valve ",
                 "description": "Kitchen radiator drips when the heating is on.",
                 "address_id": "new",
@@ -170,7 +151,7 @@ def test_a_staff_member_opens_a_job_at_a_listed_address_with_the_default_status(
         made = browser.post(
             "/app/jobs/new",
             data={
-                "csrf_token": csrf_token(form),
+                "csrf_token": csrf_token(form.text),
                 "title": "Gutter clear",
                 "address_id": str(address),
             },
@@ -192,7 +173,7 @@ def test_a_bad_form_keeps_what_was_typed_says_what_is_wrong_and_opens_nothing(
         refused = browser.post(
             "/app/jobs/new",
             data={
-                "csrf_token": csrf_token(form),
+                "csrf_token": csrf_token(form.text),
                 "title": "   ",
                 "description": "Boiler <b>pressure</b> drops overnight",
                 "address_id": "new",
@@ -237,7 +218,7 @@ def test_editing_a_job_shows_its_values_and_saves_the_changes(stack: Stack, owne
         saved = browser.post(
             f"/app/jobs/{job}/edit",
             data={
-                "csrf_token": csrf_token(form),
+                "csrf_token": csrf_token(form.text),
                 "title": "Fence panels (three)",
                 "description": "Storm damage",
                 "status_id": str(completed),
@@ -274,7 +255,7 @@ def test_a_bad_edit_changes_nothing(stack: Stack, owner: Tenant) -> None:
         refused = browser.post(
             f"/app/jobs/{job}/edit",
             data={
-                "csrf_token": csrf_token(form),
+                "csrf_token": csrf_token(form.text),
                 "title": "Loft hatch and ladder",
                 "start_date": "next tuesday",
                 "status_id": "999999",
@@ -305,7 +286,7 @@ def test_people_who_may_not_write_jobs_see_no_form_and_are_refused(
         listing = browser.get("/app/jobs")
         assert listing.status_code == 200
         assert "/app/jobs/new" not in listing.text
-        token = csrf_token(listing)
+        token = csrf_token(listing.text)
         assert browser.get("/app/jobs/new").status_code == 403
         opened = browser.post("/app/jobs/new", data={"csrf_token": token, "title": "Mine now"})
         edit = browser.get(f"/app/jobs/{job}/edit")
@@ -321,7 +302,7 @@ def test_a_write_without_the_sessions_token_or_from_another_site_is_refused(
     job = stack.new_job(owner, "Drain survey")
     before = jobs_of(stack, owner)
     with signed_in(stack, owner.owner_email) as browser:
-        token = csrf_token(browser.get("/app/jobs/new"))
+        token = csrf_token(browser.get("/app/jobs/new").text)
         tokenless = browser.post("/app/jobs/new", data={"title": "No token"})
         forged = browser.post("/app/jobs/new", data={"csrf_token": "1.forged", "title": "Forged"})
         elsewhere = browser.post(
@@ -340,7 +321,7 @@ def test_another_companys_job_answers_exactly_like_a_missing_one(
     job = stack.new_job(owner, "Private survey")
     rival = stack.new_tenant("Rival Plumbing")
     with signed_in(stack, rival.owner_email) as browser:
-        token = csrf_token(browser.get("/app/jobs"))
+        token = csrf_token(browser.get("/app/jobs").text)
         foreign = browser.get(f"/app/jobs/{job}/edit")
         missing = browser.get(f"/app/jobs/{MISSING}/edit")
         foreign_post = browser.post(

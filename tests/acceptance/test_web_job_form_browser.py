@@ -1,38 +1,51 @@
-"""Creating a job through the New job form in a real browser at a phone's width."""
+"""Creating a job through the New job form, and e-mailing photos to the customer, in a real
+browser at a phone's width."""
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy import select
 
 from jobshots.core.users import service as users
 from jobshots.db.models import Job, JobPriority, PropertyAddress, User
-from tests.support.browser import serious_violations
+from tests.support.browser import chromium, serious_violations, shoot
 from tests.support.images import jpeg
-from tests.support.stack import Stack, Tenant
+from tests.support.smtp import SmtpServer, smtp_server
+from tests.support.stack import Stack, Tenant, running_stack
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.acceptance
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-PASSWORD = "correct horse battery staple"
 PHONE = 390
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium, the system's own."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[SmtpServer]:
+    """The customer's side: a real SMTP server the e-mailed photos arrive at."""
+    with smtp_server() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def single_stack(smtp: SmtpServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """This module's one server (SQLite, local storage), sending its mail to `smtp`."""
+    tmp = tmp_path_factory.mktemp("form-browser")
+    env = {"JOBSHOTS_SMTP_URL": smtp.url}
+    with running_stack("sqlite", "local", tmp, None, env) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +64,6 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": PHONE, "height": 844})
     yield context.new_page()
     context.close()
-
-
-def shoot(page: Page, name: str, tmp_path: Path) -> None:
-    """A full-page screenshot, kept as a test artifact (never committed)."""
-    folder = Path(os.environ.get("JOBSHOTS_TEST_ARTIFACTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=folder / f"{name}-{PHONE}.png", full_page=True)
 
 
 def test_a_job_is_created_through_the_form_on_a_phone(
@@ -121,7 +127,7 @@ def test_a_job_is_created_through_the_form_on_a_phone(
 
 
 def test_photos_are_chosen_and_emailed_on_a_phone(
-    single_stack: Stack, owner: Tenant, page: Page, tmp_path: Path
+    single_stack: Stack, owner: Tenant, page: Page, smtp: SmtpServer, tmp_path: Path
 ) -> None:
     problems: list[str] = []
     page.on(
@@ -162,3 +168,5 @@ def test_photos_are_chosen_and_emailed_on_a_phone(
     page.get_by_role("button", name="Send photos").click()
     expect(page.get_by_role("status")).to_contain_text("2 photos on the way to the customer")
     assert problems == []
+    [received] = smtp.wait_for(1)
+    assert received.recipients == ("sam@home.example",)

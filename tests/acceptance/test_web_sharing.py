@@ -8,7 +8,6 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 
@@ -17,13 +16,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
-from jobshots.core.users import service as users
-from jobshots.db.models import AuditEvent, Company, Job, Photo, User
+from jobshots.db.models import AuditEvent, Company, Job, Photo
 from tests.support.media import camera_jpeg
 from tests.support.smtp import SmtpServer, smtp_server
 from tests.support.stack import Stack, Tenant, running_stack
+from tests.support.web import csrf_token, signed_in
 
-PASSWORD = "correct horse battery staple"
 MISSING = "00000000-0000-0000-0000-000000000000"
 HTMX = {"HX-Request": "true", "HX-Target": "share-panel"}
 CUSTOMER = "pat.customer@home.example"
@@ -60,26 +58,6 @@ def stack(mail_stack: MailStack) -> Stack:
 def owner(stack: Stack) -> Tenant:
     """A company whose people sign in to the web app."""
     return stack.new_tenant("Share Roofing")
-
-
-@contextmanager
-def signed_in(stack: Stack, email: str) -> Iterator[httpx.Client]:
-    """A browser signed in as the user with that e-mail."""
-    with stack.server.core.uow() as uow:
-        user = uow.session.scalars(select(User).where(User.email == email)).one()
-        users.set_password(uow, user, PASSWORD)
-    with httpx.Client(base_url=stack.url, timeout=30, headers={"Origin": stack.url}) as client:
-        made = client.post("/login", data={"email": email, "password": PASSWORD})
-        assert made.status_code == 303, made.text
-        yield client
-
-
-def csrf_token(page: httpx.Response) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text) or re.search(
-        r'<meta name="csrf-token" content="([^"]+)">', page.text
-    )
-    assert found, page.text
-    return found.group(1)
 
 
 def shown_link(panel: httpx.Response) -> str | None:
@@ -120,7 +98,7 @@ def test_a_link_is_created_opens_signed_out_is_reissued_and_revoked(
         assert panel.status_code == 200, panel.text
         assert shown_link(panel) is None
         assert buttons(panel) == ["Create link"]
-        token = csrf_token(panel)
+        token = csrf_token(panel.text)
         base = f"/app/jobs/{job}/share"
         created = browser.post(f"{base}/create", data={"csrf_token": token}, headers=HTMX)
         first = shown_link(created)
@@ -156,7 +134,7 @@ def test_each_button_is_a_form_that_works_without_script(stack: Stack, owner: Te
         assert form, panel.text
         assert form.group(1) == form.group(2) == f"/app/jobs/{job}/share/create"
         assert 'hx-target="#share-panel" hx-swap="outerHTML"' in panel.text
-        made = browser.post(form.group(1), data={"csrf_token": csrf_token(panel)})
+        made = browser.post(form.group(1), data={"csrf_token": csrf_token(panel.text)})
         assert made.status_code == 303
         assert made.headers["location"].endswith(f"/app/{owner.company_uuid}/jobs/{job}")
         assert shown_link(browser.get(f"/app/jobs/{job}/share")) is not None
@@ -169,7 +147,7 @@ def test_a_viewer_sees_the_link_but_no_buttons_and_is_refused(stack: Stack, owne
         panel = browser.get(f"/app/jobs/{job}/share")
         assert shown_link(panel) is None
         assert buttons(panel) == []
-        token = csrf_token(browser.get("/app/jobs"))
+        token = csrf_token(browser.get("/app/jobs").text)
         for action in ("create", "reissue", "revoke"):
             refused = browser.post(
                 f"/app/jobs/{job}/share/{action}", data={"csrf_token": token}, headers=HTMX
@@ -198,7 +176,9 @@ def test_the_panel_says_when_the_reports_add_on_is_off(stack: Stack) -> None:
         panel = browser.get(f"/app/jobs/{job}/share")
         assert "reports add-on is off" in unescape(panel.text)
         made = browser.post(
-            f"/app/jobs/{job}/share/create", data={"csrf_token": csrf_token(panel)}, headers=HTMX
+            f"/app/jobs/{job}/share/create",
+            data={"csrf_token": csrf_token(panel.text)},
+            headers=HTMX,
         )
     link = shown_link(made)
     assert link is not None
@@ -212,7 +192,7 @@ def test_another_companys_job_answers_exactly_like_a_missing_one(
     job = stack.new_job(owner, "Private roof")
     rival = stack.new_tenant("Rival Roofing")
     with signed_in(stack, rival.owner_email) as browser:
-        token = csrf_token(browser.get("/app/jobs"))
+        token = csrf_token(browser.get("/app/jobs").text)
         foreign = browser.get(f"/app/jobs/{job}/share")
         missing = browser.get(f"/app/jobs/{MISSING}/share")
         foreign_post = browser.post(f"/app/jobs/{job}/share/create", data={"csrf_token": token})
@@ -275,7 +255,7 @@ def test_chosen_photos_are_emailed_as_renditions_without_gps(mail_stack: MailSta
         posted = browser.post(
             f"/app/jobs/{job}/email",
             data={
-                "csrf_token": csrf_token(form),
+                "csrf_token": csrf_token(form.text),
                 "photos": [photos[0], photos[2]],
                 "to": CUSTOMER,
                 "message": "Here is the finished roof.",
@@ -318,7 +298,7 @@ def test_a_bad_email_keeps_what_was_chosen_and_sends_nothing(mail_stack: MailSta
     smtp.clear()
     with signed_in(stack, owner.owner_email) as browser:
         form = browser.get(f"/app/jobs/{job}/email")
-        token = csrf_token(form)
+        token = csrf_token(form.text)
         refused = browser.post(
             f"/app/jobs/{job}/email",
             data={"csrf_token": token, "photos": [photos[1]], "to": "not an address",
@@ -354,7 +334,7 @@ def test_a_viewer_may_not_email_photos(stack: Stack, owner: Tenant) -> None:
     job = stack.new_job(owner, "Viewer's roof")
     viewer = stack.new_colleague(owner, "viewer")
     with signed_in(stack, viewer.owner_email) as browser:
-        token = csrf_token(browser.get("/app/jobs"))
+        token = csrf_token(browser.get("/app/jobs").text)
         shown = browser.get(f"/app/jobs/{job}/email")
         sent = browser.post(
             f"/app/jobs/{job}/email", data={"csrf_token": token, "to": CUSTOMER, "photos": ["x"]}
@@ -370,7 +350,7 @@ def test_emailing_another_companys_job_answers_like_a_missing_one(
     job = stack.new_job(owner, "Someone else's roof")
     rival = stack.new_tenant("Rival Mailers")
     with signed_in(stack, rival.owner_email) as browser:
-        token = csrf_token(browser.get("/app/jobs"))
+        token = csrf_token(browser.get("/app/jobs").text)
         foreign = browser.get(f"/app/jobs/{job}/email")
         missing = browser.get(f"/app/jobs/{MISSING}/email")
         data = {"csrf_token": token, "to": CUSTOMER, "photos": ["x"]}

@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy import select
 
 from jobshots.core.users import service as users
 from jobshots.db.models import User
+from tests.support.browser import chromium, shoot
 from tests.support.stack import Stack, Tenant
+from tests.support.web import PASSWORD
 
 pytestmark = pytest.mark.acceptance
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Headless Chromium, the system's own."""
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +44,6 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": request.param, "height": 900})
     yield context.new_page()
     context.close()
-
-
-def shoot(page: Page, name: str, tmp_path: Path) -> None:
-    """A full-page screenshot, kept as a test artifact (never committed)."""
-    folder = Path(os.environ.get("JOBSHOTS_TEST_ARTIFACTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    width = page.viewport_size["width"] if page.viewport_size else 0
-    page.screenshot(path=folder / f"{name}-{width}.png", full_page=True)
 
 
 def test_sign_in_search_and_sign_out_work_under_the_policy(

@@ -29,7 +29,9 @@ def signed_in(stack: Stack, email: str) -> Iterator[httpx.Client]:
 
 
 def csrf_token(html: str) -> str:
-    """The CSRF token a signed-in page carries in its meta tag."""
-    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    """The CSRF token a signed-in page carries in its meta tag, or a partial in its forms."""
+    found = re.search(r'<meta name="csrf-token" content="([^"]+)">', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
     assert found, "the page carries no CSRF token"
     return found.group(1)

@@ -20,6 +20,7 @@ DELIVER_NOTE = "deliver_note"
 # Envelope recipients only: the parties never see each other's addresses.
 UNDISCLOSED = "undisclosed-recipients:;"
 _SUBJECT_MAX = 200
+ADDRESS_MAX = 320  # RFC 5321: the longest a forward path may be
 
 
 def task_for(note_id: int, attempt: int = 1) -> Task:
@@ -47,7 +48,7 @@ def recipients(job: Job, author: User | None) -> list[str]:
     for address in candidates:
         address = address.strip()
         key = address.lower()
-        if not _is_address(address) or key in excluded:
+        if not is_address(address) or key in excluded:
             continue
         excluded.add(key)
         found.append(address)
@@ -96,9 +97,12 @@ def _html(intro: str, body: str, footer: str) -> str:
     )
 
 
-def _is_address(value: str) -> bool:
+def is_address(value: str) -> bool:
+    """True for one plain e-mail address (`name@example.com`), nothing more around it."""
     local, _, domain = value.rpartition("@")
-    if not local or "." not in domain or any(c.isspace() or c in "<>,;" for c in value):
+    if not local or "." not in domain or len(value) > ADDRESS_MAX:
+        return False
+    if any(c.isspace() or c in '<>,;"()' for c in value):
         return False
     try:
         Address(addr_spec=value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -39,7 +38,6 @@ RENDITION = "large"
 PHOTOS_MAX = 20
 MESSAGE_MAX = 5_000
 ATTACHED_MAX = 20 * 1024 * 1024
-ADDRESS_MAX = 320
 NO_SMTP = "no SMTP server is configured"
 
 
@@ -131,7 +129,7 @@ def _checked(
     email: CustomerEmail, chosen: list[str], offered: dict[str, PhotoView]
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if not _is_address(email.to.strip()):
+    if not outbound.is_address(email.to.strip()):
         errors["to"] = ["must be an e-mail address"]
     if len(email.message.strip()) > MESSAGE_MAX:
         errors["message"] = [f"must be at most {MESSAGE_MAX} characters"]
@@ -162,7 +160,7 @@ def _message(
     mail["Subject"] = " ".join(f"Photos from {company.name}: {job.title}".split())[:200]
     mail["From"] = ctx.settings.mail_from
     mail["To"] = to
-    if _is_address(sender.email):
+    if outbound.is_address(sender.email):
         mail["Reply-To"] = sender.email
     mail["Date"] = format_datetime(utcnow())
     mail["Message-ID"] = make_msgid(domain=outbound.sender(ctx.settings).rpartition("@")[2] or None)
@@ -194,16 +192,3 @@ def _record(uow: UnitOfWork, job: Job, user_id: int, action: str, data: dict[str
     )
     audit.record(uow, actor, action, "job", job.uuid, company_id=job.company_id, job_id=job.id,
                  data=data)  # fmt: skip
-
-
-def _is_address(value: str) -> bool:
-    local, _, domain = value.rpartition("@")
-    if not local or "." not in domain or len(value) > ADDRESS_MAX:
-        return False
-    if any(c.isspace() or c in '<>,;"()' for c in value):
-        return False
-    try:
-        Address(addr_spec=value)
-    except (ValueError, IndexError):
-        return False
-    return True
