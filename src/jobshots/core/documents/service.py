@@ -103,9 +103,14 @@ def of_job(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -> list[
     return repository.views(uow.session, repository.in_job(job.id))
 
 
-def download(uow: UnitOfWork, principal: Principal, ref: DocumentRef) -> DocumentFile:
-    """A document's file as it was uploaded, to stream to the caller."""
+def download(
+    uow: UnitOfWork, principal: Principal, ref: DocumentRef, job_ref: jobs.JobRef | None = None
+) -> DocumentFile:
+    """A document's file as it was uploaded, to stream to the caller; with `job_ref`, only a
+    document of that job (another job's is not found)."""
     document = _find(uow, principal, ref, permissions.ATTACHMENTS)
+    if job_ref is not None and jobs.get(uow, principal, job_ref).id != document.job_id:
+        raise NotFound("document not found")
     return DocumentFile(
         open=_opener(uow.storage, document.storage_key),
         size=document.file_size,

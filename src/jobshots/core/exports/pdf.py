@@ -22,13 +22,12 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.photos import repository as photos
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import PHOTO_TYPES, Company, Job, Photo
+from jobshots.db.models import PHOTO_TYPE_NAMES, PHOTO_TYPES, Company, Job, Photo
 from jobshots.db.types import utcnow
 from jobshots.storage.base import Storage
 
 # The renditions a report may show, best first: JPEGs sized for a page, never the original.
 RENDITIONS = ("large", "thumbnail")
-GROUP_TITLES = {"before": "Before", "during": "During", "after": "After", "other": "Other"}
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,7 @@ def _groups(live: list[Photo], zone: ZoneInfo, include_locations: bool) -> list[
         by_type.get(photo.photo_type, by_type["other"]).append(
             _photo(photo, zone, include_locations)
         )
-    return [ReportGroup(GROUP_TITLES[kind], shown) for kind, shown in by_type.items() if shown]
+    return [ReportGroup(PHOTO_TYPE_NAMES[kind], shown) for kind, shown in by_type.items() if shown]
 
 
 def _photo(photo: Photo, zone: ZoneInfo, include_locations: bool) -> ReportPhoto:

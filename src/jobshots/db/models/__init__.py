@@ -13,6 +13,7 @@ from jobshots.db.models.jobs import (
     job_tenants,
 )
 from jobshots.db.models.photos import (
+    PHOTO_TYPE_NAMES,
     PHOTO_TYPES,
     STORED_STATES,
     Photo,
@@ -46,6 +47,7 @@ __all__ = [
     "EMAIL_STATES",
     "LINE_ITEM_KINDS",
     "PHOTO_TYPES",
+    "PHOTO_TYPE_NAMES",
     "ROLES",
     "SLA_CLOCKS",
     "STAGES",

@@ -14,6 +14,8 @@ from jobshots.db.models.jobs import Job
 from jobshots.db.types import JSONType, UTCDateTime
 
 PHOTO_TYPES = ("before", "during", "after", "other")
+# How each type is headed wherever photos are grouped (the job page, the PDF report).
+PHOTO_TYPE_NAMES = {"before": "Before", "during": "During", "after": "After", "other": "Other"}
 # A photo's state: pending (record made, bytes not yet received: the presigned flow),
 # stored (original durable in storage), processed (renditions made), failed (processing
 # gave up; see failure_reason).
