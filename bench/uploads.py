@@ -54,6 +54,7 @@ def _env(workdir: Path, port: int) -> dict[str, str]:
         "JOBSHOTS_DEV": "0",
         "JOBSHOTS_SECRET_KEY": secrets.token_hex(16),
         "JOBSHOTS_ENCRYPTION_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "JOBSHOTS_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "JOBSHOTS_DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
         "JOBSHOTS_STORAGE_URL": f"file://{workdir / 'media'}",
         "JOBSHOTS_BASE_URL": f"http://127.0.0.1:{port}",
@@ -67,6 +68,7 @@ def _migrated_context(env: dict[str, str]) -> Context:
         dev=False,
         secret_key=env["JOBSHOTS_SECRET_KEY"],
         encryption_key=env["JOBSHOTS_ENCRYPTION_KEY"],
+        signing_key=env["JOBSHOTS_SIGNING_KEY"],
         database_url=env["JOBSHOTS_DATABASE_URL"],
         storage_url=env["JOBSHOTS_STORAGE_URL"],
     )

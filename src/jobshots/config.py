@@ -9,12 +9,14 @@ import os
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-secret-key-change-me"  # noqa: S105  (refused outside dev mode)
 # 32 zero bytes, base64: only ever accepted in development mode.
 DEV_ENCRYPTION_KEY = base64.b64encode(bytes(32)).decode()
+# The Ed25519 seed of development mode's history and export signatures: 32 bytes of 1s.
+DEV_SIGNING_KEY = base64.b64encode(bytes([1] * 32)).decode()
 
 
 class Settings(BaseSettings):
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     encryption_key: str = DEV_ENCRYPTION_KEY
     # Comma-separated: keys that still open values sealed before a rotation.
     previous_encryption_keys: str = ""
+    # Base64 of the 32-byte Ed25519 seed that signs the history's chain heads and exports.
+    signing_key: str = DEV_SIGNING_KEY
+    # How often the workers verify every company's history chain and record the result.
+    audit_verify_interval_seconds: float = Field(default=24 * 3600, gt=0)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     file_url_ttl_seconds: int = Field(default=3600, gt=0)
     upload_form_ttl_seconds: int = Field(default=900, gt=0)
@@ -91,10 +97,10 @@ class Settings(BaseSettings):
             raise ValueError("smtp_url must start with smtp://, smtp+starttls:// or smtps://")
         return value
 
-    @field_validator("encryption_key")
+    @field_validator("encryption_key", "signing_key")
     @classmethod
-    def _key_is_32_bytes(cls, value: str) -> str:
-        _key_bytes(value, "encryption_key")
+    def _key_is_32_bytes(cls, value: str, info: ValidationInfo) -> str:
+        _key_bytes(value, str(info.field_name))
         return value
 
     @field_validator("previous_encryption_keys")
@@ -111,12 +117,19 @@ class Settings(BaseSettings):
                 raise ValueError("set JOBSHOTS_SECRET_KEY (or JOBSHOTS_DEV=1 for development)")
             if self.encryption_key == DEV_ENCRYPTION_KEY:
                 raise ValueError("set JOBSHOTS_ENCRYPTION_KEY (or JOBSHOTS_DEV=1 for development)")
+            if self.signing_key == DEV_SIGNING_KEY:
+                raise ValueError("set JOBSHOTS_SIGNING_KEY (or JOBSHOTS_DEV=1 for development)")
         return self
 
     @property
     def encryption_key_bytes(self) -> bytes:
         """The field-encryption key as raw bytes."""
         return base64.b64decode(self.encryption_key)
+
+    @property
+    def signing_key_bytes(self) -> bytes:
+        """The Ed25519 signing seed as raw bytes."""
+        return base64.b64decode(self.signing_key)
 
     @property
     def previous_encryption_key_bytes(self) -> list[bytes]:

@@ -49,6 +49,7 @@ class ServerProcess:
             JOBSHOTS_DEV="0",
             JOBSHOTS_SECRET_KEY=self.secret_key,
             JOBSHOTS_ENCRYPTION_KEY=base64.b64encode(b"k" * 32).decode(),
+            JOBSHOTS_SIGNING_KEY=base64.b64encode(b"s" * 32).decode(),
             JOBSHOTS_DATABASE_URL=self.database_url,
             JOBSHOTS_STORAGE_URL=self.storage_url,
             JOBSHOTS_BASE_URL=self.base_url,

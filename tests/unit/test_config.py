@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from jobshots.config import Settings
 
+SEED = base64.b64encode(b"e" * 32).decode()
 GOOD_KEY = base64.b64encode(b"x" * 32).decode()
 
 
@@ -31,9 +32,23 @@ def test_default_encryption_key_is_refused_outside_dev_mode() -> None:
         Settings(dev=False, secret_key="s3cret-for-real")
 
 
+def test_default_signing_key_is_refused_outside_dev_mode() -> None:
+    with pytest.raises(ValidationError, match="JOBSHOTS_SIGNING_KEY"):
+        Settings(dev=False, secret_key="s3cret-for-real", encryption_key=GOOD_KEY)
+
+
 def test_real_secrets_are_accepted() -> None:
-    settings = Settings(dev=False, secret_key="s3cret-for-real", encryption_key=GOOD_KEY)
+    settings = Settings(
+        dev=False, secret_key="s3cret-for-real", encryption_key=GOOD_KEY, signing_key=SEED
+    )
     assert settings.encryption_key_bytes == b"x" * 32
+    assert settings.signing_key_bytes == b"e" * 32
+
+
+@pytest.mark.parametrize("key", ["not base64!", base64.b64encode(b"short").decode()])
+def test_signing_key_must_be_32_bytes_of_base64(key: str) -> None:
+    with pytest.raises(ValidationError, match="signing_key"):
+        Settings(dev=True, signing_key=key)
 
 
 @pytest.mark.parametrize("key", ["not base64!", base64.b64encode(b"short").decode()])

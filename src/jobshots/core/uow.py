@@ -9,7 +9,9 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobshots.config import Settings
+from jobshots.core.evidence import chain, signing
 from jobshots.core.tasks import Task, TaskRunner
+from jobshots.db.models import AuditEvent
 from jobshots.storage.base import Storage
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,7 @@ class UnitOfWork:
         self._tasks = tasks
         self._after_commit: list[Callable[[], None]] = []
         self._on_rollback: list[Callable[[], None]] = []
+        self._history: list[AuditEvent] = []
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
@@ -59,6 +62,9 @@ class UnitOfWork:
         long wait, such as an upload streaming in.
         """
         try:
+            if self._history:
+                events, self._history = self._history, []
+                chain.append(self.session, self.signer, events)
             self.session.commit()
         except BaseException:
             self._roll_back()
@@ -66,6 +72,18 @@ class UnitOfWork:
         self._on_rollback.clear()
         actions, self._after_commit = self._after_commit, []
         self._run(actions)
+
+    @property
+    def signer(self) -> signing.Signer:
+        """The server's signing key."""
+        return signing.signer(self.settings.signing_key_bytes)
+
+    def record(self, event: AuditEvent) -> None:
+        """Append `event` to its company's history chain when this transaction commits.
+
+        Linking waits for the commit so the chain's lock is held only for the final flush.
+        """
+        self._history.append(event)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run `action` once the transaction has committed."""
@@ -80,6 +98,7 @@ class UnitOfWork:
         self.after_commit(lambda: self._tasks.enqueue(task))
 
     def _roll_back(self) -> None:
+        self._history.clear()
         self.session.rollback()
         actions, self._on_rollback = self._on_rollback, []
         self._after_commit.clear()

@@ -35,6 +35,11 @@ class Company(Entity, Timestamped):
     working_day_starts: Mapped[time] = mapped_column(Time(), default=time(9))
     working_day_ends: Mapped[time] = mapped_column(Time(), default=time(17, 30))
     bank_holidays: Mapped[str] = mapped_column(String(3), default="ENG")
+    # Evidence: deleted photos' files are purged this many days after deletion (None: kept);
+    # a photo taken this many hours before its upload, or this far from its job, is flagged.
+    retention_days: Mapped[int | None] = mapped_column()
+    capture_gap_hours: Mapped[int] = mapped_column(default=72, server_default="72")
+    geofence_metres: Mapped[int] = mapped_column(default=250, server_default="250")
 
 
 class User(Entity, Timestamped):

@@ -81,6 +81,12 @@ class Job(Entity, Timestamped):
     is_recalled: Mapped[bool] = mapped_column(default=False)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Legal hold: while set, nothing of the job can be deleted or purged.
+    legal_hold_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
+    legal_hold_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # How far from the address a photo may be taken before it is flagged; else the company's.
+    geofence_metres: Mapped[int | None] = mapped_column()
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])

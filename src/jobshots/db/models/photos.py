@@ -30,6 +30,8 @@ class Photo(Entity, Timestamped):
     __table_args__ = (
         UniqueConstraint("company_id", "client_key"),
         Index("ix_photos_job_listing", "job_id", "deleted_at", "created_at"),
+        Index("ix_photos_company_checksum", "company_id", "checksum_sha256"),
+        *(Index(f"ix_photos_hash_band_{n}", "company_id", f"hash_band_{n}") for n in range(4)),
     )
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -78,6 +80,19 @@ class Photo(Entity, Timestamped):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     customer_email_sent: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the retention period removed the original and renditions of this deleted photo.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Dispute flags found by the pipeline: [{"code": ..., "detail": ..., ...}].
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # C2PA Content Credentials read from the upload: present, signer, valid.
+    credentials: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # 64-bit perceptual hash of the thumbnail (signed), and its four 16-bit bands: two
+    # hashes within Hamming distance 3 share at least one band, so each band is indexed.
+    perceptual_hash: Mapped[int | None] = mapped_column(BigInteger)
+    hash_band_0: Mapped[int | None] = mapped_column()
+    hash_band_1: Mapped[int | None] = mapped_column()
+    hash_band_2: Mapped[int | None] = mapped_column()
+    hash_band_3: Mapped[int | None] = mapped_column()
 
     job: Mapped[Job | None] = relationship(lazy="joined")
     uploaded_by: Mapped[User | None] = relationship(foreign_keys=[uploaded_by_id], lazy="joined")

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jobshots.db.base import Entity, Timestamped
@@ -108,9 +108,10 @@ class JobPin(Entity):
 
 
 class AuditEvent(Entity):
-    """Who did what to which thing, and when."""
+    """Who did what to which thing, and when: one link of its company's hash chain."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("company_id", "seq"),)
 
     company_id: Mapped[int] = mapped_column(
         ForeignKey("companies.id", ondelete="CASCADE"), index=True
@@ -120,7 +121,44 @@ class AuditEvent(Entity):
     action: Mapped[str] = mapped_column(String(60))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Where the job's history finds it; cleared when the job is deleted, so not in the hash.
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
+    job_uuid: Mapped[str | None] = mapped_column(String(36))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Its place in the company's chain, the hash of the event before it, and its own hash.
+    seq: Mapped[int] = mapped_column(BigInteger)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChain(Entity):
+    """The head of a company's history chain, signed with the server's Ed25519 key."""
+
+    __tablename__ = "audit_chains"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), unique=True
+    )
+    seq: Mapped[int] = mapped_column(BigInteger)
+    head_hash: Mapped[str] = mapped_column(String(64))
+    # Base64 of the Ed25519 signature over (company, seq, head hash); see core.evidence.chain.
+    signature: Mapped[str] = mapped_column(String(100))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ChainCheck(Entity):
+    """One verification of a company's chain: when, how far, and the first event that failed."""
+
+    __tablename__ = "chain_checks"
+
+    company_id: Mapped[int] = mapped_column(
+        ForeignKey("companies.id", ondelete="CASCADE"), index=True
+    )
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[int] = mapped_column(BigInteger)
+    ok: Mapped[bool] = mapped_column()
+    broken_seq: Mapped[int | None] = mapped_column(BigInteger)
+    broken_event_uuid: Mapped[str | None] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,1 @@
+"""Evidence: the signed history chain, dispute flags, duplicates, legal hold and retention."""
