@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -41,6 +42,8 @@ report_app = typer.Typer(help="Public job report links.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 keys_app = typer.Typer(help="The server's keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The tamper-evident history.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
@@ -404,6 +407,35 @@ def keys_reencrypt() -> None:
         typer.echo(f"error: {exc}; nothing was changed", err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"{checked} row(s) checked; every encrypted value is sealed with the current key")
+
+
+@keys_app.command("public")
+def keys_public() -> None:
+    """Print the public key (base64 Ed25519) that verifies history heads and exports."""
+    from jobshots.core.evidence import signing
+
+    typer.echo(signing.signer(_settings().signing_key_bytes).public_key)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    company: Annotated[
+        str | None, typer.Option("--company", help="One company, by id or UUID.")
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option("--public-key", help="Verify with this key (base64).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recompute each company's history chain; name the first event that does not match."""
+    from jobshots.core.evidence import checks
+
+    with _unit_of_work() as uow:
+        verdicts = checks.verify_now(uow, company, public_key)
+    for verdict in verdicts:
+        _emit(as_json, dataclasses.asdict(verdict), verdict.describe())
+    if not all(verdict.ok for verdict in verdicts):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ class DecodeResult:
     facts: exif.PhotoFacts | None
     video: video.VideoFacts | None
     renditions: list[images.RenderedFile]
+    # 64-bit perceptual hash of the thumbnail, as a signed integer; None for videos.
+    perceptual_hash: int | None = None
 
 
 def configure_worker_process() -> None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from jobshots.core.context import Context
+from jobshots.core.evidence import checks
 from jobshots.core.exports import reports
 from jobshots.core.mail import delivery, outbound
 from jobshots.core.photos import customer_mail, processing
@@ -22,6 +23,7 @@ TASK_NAMES = (
     outbound.DELIVER_NOTE,
     reports.MAKE_REPORT,
     customer_mail.EMAIL_PHOTOS,
+    checks.VERIFY_HISTORY,
 )
 
 
@@ -36,6 +38,9 @@ def handlers(ctx: Context, decoder: Decoder) -> dict[str, Handler]:
         ),
         reports.MAKE_REPORT: lambda payload: reports.make(ctx, int(payload["export_id"])),
         customer_mail.EMAIL_PHOTOS: lambda payload: customer_mail.deliver(ctx, payload),
+        checks.VERIFY_HISTORY: lambda payload: checks.run(
+            ctx, int(payload["company_id"])
+        ).describe(),
     }
 
 
@@ -50,6 +55,7 @@ def waiting(ctx: Context, *, everything: bool) -> list[Task]:
         *(processing.task_for(photo_id) for photo_id in photos),
         *(outbound.task_for(note_id, attempt) for note_id, attempt in notes),
         *(reports.task_for(export_id) for export_id in asked),
+        *(checks.task_for(company_id) for company_id in checks.due(ctx)),
     ]
 
 
