@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Connection, create_engine, inspect, text
 
+from jobshots.composition import build_context
+from jobshots.config import Settings
+from jobshots.core import audit
+from jobshots.core.evidence import chain
 from jobshots.db import models  # noqa: F401
 from jobshots.db.base import Base
 from jobshots.db.engine import normalise_url
@@ -160,3 +166,52 @@ def test_workflows_keep_every_row_and_record_each_jobs_status(database_url: str)
     assert jobs == 2
     assert [tuple(row) for row in history] == [(1, "new", False), (2, "new", False)]
     assert tuple(week) == ("Europe/London", "ENG")
+
+
+def test_events_recorded_before_the_chain_are_chained_in_the_order_they_happened(
+    database_url: str, tmp_path: Path
+) -> None:
+    command.downgrade(alembic_config(database_url), "0005")
+    engine = create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO companies (id, uuid, name, vat_rate, addons, settings, time_zone,"
+                    " working_day_starts, working_day_ends, bank_holidays, created_at,"
+                    " updated_at) VALUES (1, :u, 'Old Co', 20, '[]', '{}', 'Europe/London',"
+                    " '09:00:00', '17:30:00', 'ENG', :t, :t)"
+                ),
+                {"u": "00000000-0000-0000-0000-000000000001", "t": "2026-01-01 00:00:00"},
+            )
+            for n, stamp in enumerate(["2026-02-03 10:00:00.250000", "2026-02-01 09:00:00",
+                                       "2026-02-02 09:30:00"]):  # fmt: skip
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_events (uuid, company_id, action, entity_type,"
+                        " data, created_at) VALUES (:u, 1, 'job.updated', 'job', :d, :t)"
+                    ),
+                    {
+                        "u": f"00000000-0000-0000-0000-00000000030{n}",
+                        "d": '{"changes": [{"field": "title", "before": "a", "after": "b"}]}',
+                        "t": stamp,
+                    },
+                )
+        upgrade(database_url)
+        with engine.connect() as conn:
+            order = [row[0] for row in conn.execute(
+                text("SELECT uuid FROM audit_events ORDER BY seq"))]  # fmt: skip
+    finally:
+        engine.dispose()
+    assert [str(u)[-1] for u in order] == ["1", "2", "0"]
+    ctx = build_context(Settings(dev=True, database_url=database_url,
+                                 storage_url=f"file://{tmp_path / 'media'}"))  # fmt: skip
+    try:
+        with ctx.uow() as uow:
+            assert chain.verify(uow.session, 1, uow.signer.public_key).ok
+            audit.record(uow, None, "job.updated", "job", None, company_id=1)
+        with ctx.uow() as uow:
+            verdict = chain.verify(uow.session, 1, uow.signer.public_key)
+    finally:
+        ctx.close()
+    assert (verdict.ok, verdict.events) == (True, 4)
