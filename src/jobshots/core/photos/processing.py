@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -15,13 +16,14 @@ from jobshots.core import intake
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import NotFound
+from jobshots.core.evidence import duplicates, flags
 from jobshots.core.ids import parse_uuid
 from jobshots.core.photos import client_exif
 from jobshots.core.tasks import Task
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, Photo, Rendition
 from jobshots.db.types import utcnow
-from jobshots.media import exif, sniff
+from jobshots.media import credentials, exif, sniff
 from jobshots.media.pipeline import DecodeJob, DecodeResult, UnprocessableMedia, decode
 from jobshots.storage import keys
 
@@ -49,16 +51,19 @@ def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool 
         photo_uuid, key = photo.uuid, photo.storage_key
     with tempfile.TemporaryDirectory(prefix="jobshots-media-") as work:
         try:
-            source, kind, checksum = _fetch(ctx, key, Path(work))
-            result = decoder(DecodeJob(source=source, kind=kind, out_dir=Path(work) / "out"))
+            source, sniffed, checksum = _fetch(ctx, key, Path(work))
+            result = decoder(
+                DecodeJob(source=source, kind=sniffed.kind, out_dir=Path(work) / "out")
+            )
             stored = _store_renditions(ctx, company_uuid, photo_uuid, result)
+            found = credentials.read(source, sniffed.mime_type)
         except UnprocessableMedia as exc:
             return _record_failure(ctx, photo_id, str(exc), permanent=True)
         except Exception as exc:
             log.exception("processing photo %s failed", photo_id)
             return _record_failure(ctx, photo_id, f"{type(exc).__name__}: {exc}", permanent=False)
     with ctx.uow() as uow:
-        _record_success(uow, photo_id, result, stored, checksum)
+        _record_success(uow, photo_id, result, stored, checksum, found)
     return "processed"
 
 
@@ -80,7 +85,7 @@ def grace_cutoff(ctx: Context) -> datetime:
     return utcnow() - timedelta(seconds=ctx.settings.recovery_grace_seconds)
 
 
-def _fetch(ctx: Context, key: str, work: Path) -> tuple[Path, str, str]:
+def _fetch(ctx: Context, key: str, work: Path) -> tuple[Path, sniff.Sniffed, str]:
     """Copy the original to local disk, hashing it, and decide its kind from its bytes again."""
     source = work / "original"
     digest = hashlib.sha256()
@@ -93,7 +98,7 @@ def _fetch(ctx: Context, key: str, work: Path) -> tuple[Path, str, str]:
         sniffed = sniff.sniff(head.read(sniff.HEAD_BYTES))
     if not intake.PHOTOS.allows(sniffed):
         raise UnprocessableMedia(f"stored original is {sniffed.kind}, not an accepted type")
-    return source, sniffed.kind, digest.hexdigest()
+    return source, sniffed, digest.hexdigest()
 
 
 def _store_renditions(
@@ -125,6 +130,7 @@ def _record_success(
     result: DecodeResult,
     renditions: list[Rendition],
     checksum: str,
+    found: credentials.Credentials,
 ) -> None:
     photo = uow.session.scalars(
         select(Photo).where(Photo.id == photo_id).with_for_update(of=Photo)
@@ -140,9 +146,27 @@ def _record_success(
         photo.orientation = None
     # Direct uploads never streamed through the server: their hash is first known here.
     photo.checksum_sha256 = photo.checksum_sha256 or checksum
+    photo.credentials = found.as_dict()
+    duplicates.place(photo, result.perceptual_hash)
+    photo.flags = _flags(uow, photo, result)
     photo.state = "processed"
     photo.processed_at = utcnow()
     photo.failure_reason = None
+
+
+def _flags(uow: UnitOfWork, photo: Photo, result: DecodeResult) -> list[dict[str, Any]]:
+    """The photo's dispute flags from what it now says and what its file stated."""
+    facts = result.facts
+    reading = flags.FileReading(
+        is_video=result.video is not None,
+        stated_time=facts.taken_at if facts is not None else None,
+        stated_time_zoned=facts.taken_at_has_offset if facts is not None else True,
+        credentials=photo.credentials,
+    )
+    company = uow.session.get_one(Company, photo.company_id)
+    return flags.for_photo(
+        photo, photo.job, company, reading, duplicates.matches(uow.session, photo)
+    )
 
 
 def _describe(photo: Photo, facts: exif.PhotoFacts) -> None:
