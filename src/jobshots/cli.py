@@ -438,6 +438,30 @@ def audit_verify(
         raise typer.Exit(1)
 
 
+@app.command("verify")
+def verify_export(
+    file: Annotated[Path, typer.Argument(help="The exported ZIP.")],
+    public_key: Annotated[
+        str | None,
+        typer.Option("--public-key", help="The server's key (`jobshots keys public`), base64."),
+    ] = None,
+) -> None:
+    """Check an exported ZIP offline: each file's SHA-256, and the manifest's signatures."""
+    from jobshots.core.exports import verify
+
+    try:
+        verdict = verify.verify(file, public_key)
+    except (verify.NotAnExport, verify.BadKey) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    for problem in verdict.problems:
+        typer.echo(problem)
+    for line in verdict.summary():
+        typer.echo(line)
+    if not verdict.ok:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point of the `jobshots` script."""
     app()

@@ -56,7 +56,7 @@ def test_export_zip_writes_every_live_original_and_a_manifest_that_matches(
         files = json.loads(archive.read("manifest.json"))["files"]
         assert {f["photo_uuid"] for f in files} == set(originals)
         assert sorted(archive.namelist()) == sorted(
-            [*(f["path"] for f in files), "manifest.json", "manifest.csv"]
+            [*(f["path"] for f in files), "manifest.json", "manifest.csv", "manifest.json.sig"]
         )
         for entry in files:
             data = archive.read(entry["path"])

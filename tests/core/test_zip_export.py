@@ -105,7 +105,9 @@ def test_zip_holds_every_live_original_byte_for_byte_with_matching_manifests(
     assert deleted not in {f["photo_uuid"] for f in files}
     paths = [f["path"] for f in files]
     assert len(set(paths)) == len(paths)
-    assert sorted(archive.namelist()) == sorted([*paths, "manifest.json", "manifest.csv"])
+    assert sorted(archive.namelist()) == sorted(
+        [*paths, "manifest.json", "manifest.csv", "manifest.json.sig"]
+    )
     for entry in files:
         data = archive.read(entry["path"])
         assert data == originals[entry["photo_uuid"]]
@@ -162,7 +164,7 @@ def test_a_job_without_photos_is_a_zip_of_its_manifests(ctx: Context) -> None:
     download, body = _export(ctx, principal, job)
     assert download.length == len(body)
     archive = zipfile.ZipFile(io.BytesIO(body))
-    assert sorted(archive.namelist()) == ["manifest.csv", "manifest.json"]
+    assert sorted(archive.namelist()) == ["manifest.csv", "manifest.json", "manifest.json.sig"]
     assert json.loads(archive.read("manifest.json"))["files"] == []
 
 

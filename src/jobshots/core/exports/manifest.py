@@ -1,8 +1,14 @@
-"""What an export holds, file by file, as manifest.json and manifest.csv."""
+"""What an export holds, file by file, as manifest.json and manifest.csv, and its signature.
+
+manifest.json lists every photo with its SHA-256, size and flags, the SHA-256 of manifest.csv,
+the company's history head at export time and the server's public key; manifest.json.sig is
+the Ed25519 signature (base64) of manifest.json's exact bytes. `verify.py` checks it offline.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -11,6 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+# What manifest.json says it is, so a reader knows which rules it was written to.
+FORMAT = "jobshots-export:v2"
+JSON_NAME = "manifest.json"
+CSV_NAME = "manifest.csv"
+SIGNATURE_NAME = "manifest.json.sig"
 # Longest original name kept in a file's path inside the export (in characters).
 NAME_MAX = 100
 CSV_COLUMNS = (
@@ -25,6 +36,7 @@ CSV_COLUMNS = (
     "photo_uuid",
     "original_name",
     "mime_type",
+    "flags",
 )
 
 
@@ -44,6 +56,7 @@ class ExportedFile:
     latitude: float | None
     longitude: float | None
     uploaded_by: str | None
+    flags: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,17 @@ class JobHeading:
     exported_at: datetime
 
 
+@dataclass(frozen=True)
+class Seal:
+    """What vouches for an export: the history head it was made at, and the key that signs."""
+
+    company_id: int
+    head_seq: int | None
+    head_hash: str | None
+    head_signature: str | None
+    public_key: str
+
+
 def path_in_export(photo_type: str, number: int, original_name: str, extension: str) -> str:
     """`before/0001-name.jpg`: the number makes every path unique whatever the names are."""
     name = _safe_name(original_name)
@@ -64,12 +88,29 @@ def path_in_export(photo_type: str, number: int, original_name: str, extension: 
     return f"{photo_type}/{number:04d}-{name}" if name else f"{photo_type}/{number:04d}.{extension}"
 
 
-def as_json(job: JobHeading, files: list[ExportedFile]) -> bytes:
-    """manifest.json: the job, then every file in the order the archive holds them."""
+def as_json(job: JobHeading, files: list[ExportedFile], seal: Seal, csv_bytes: bytes) -> bytes:
+    """manifest.json: the job, every file in the archive's order, manifest.csv and the seal."""
+    head = (
+        {"company_id": seal.company_id, "seq": seal.head_seq, "hash": seal.head_hash,
+         "signature": seal.head_signature}
+        if seal.head_seq is not None
+        else None
+    )  # fmt: skip
     document = {
+        "format": FORMAT,
         "job": {"uuid": job.uuid, "reference": job.reference, "title": job.title},
         "exported_at": job.exported_at.isoformat(),
-        "files": [_row(item) for item in files],
+        "files": [_row(item) | {"flags": item.flags} for item in files],
+        "manifest_csv": {
+            "path": CSV_NAME,
+            "sha256": hashlib.sha256(csv_bytes).hexdigest(),
+            "size": len(csv_bytes),
+        },
+        # The company's signed history head when the export was made (before the export's
+        # own event): the export can be placed in the history `jobshots audit verify` checks.
+        "history_head": head,
+        "public_key": seal.public_key,
+        "signature": {"algorithm": "Ed25519", "path": SIGNATURE_NAME},
     }
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -82,6 +123,7 @@ def as_csv(job: JobHeading, files: list[ExportedFile]) -> bytes:
     heading = (job.reference, job.title, job.exported_at.isoformat())
     for item in files:
         row = _row(item)
+        row["flags"] = " ".join(flag["code"] for flag in item.flags)
         writer.writerow((*heading, *("" if row[c] is None else row[c] for c in CSV_COLUMNS)))
     return out.getvalue().encode("utf-8")
 

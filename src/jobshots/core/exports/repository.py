@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +33,7 @@ class Original:
     taken_at: datetime | None
     latitude: float | None
     longitude: float | None
+    flags: list[dict[str, Any]] | None
     uploader_first_name: str | None
     uploader_last_name: str | None
     uploader_email: str | None
@@ -58,6 +60,7 @@ def live_originals(session: Session, company_id: int, job_id: int) -> Iterator[O
             Photo.taken_at,
             Photo.latitude,
             Photo.longitude,
+            Photo.flags,
             User.first_name.label("uploader_first_name"),
             User.last_name.label("uploader_last_name"),
             User.email.label("uploader_email"),

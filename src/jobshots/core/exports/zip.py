@@ -1,4 +1,4 @@
-"""A job as a ZIP: every live photo's original, byte for byte, and the manifests.
+"""A job as a ZIP: every live photo's original, byte for byte, and the signed manifests.
 
 Store-only and streamed: the length is known before the first byte, and memory holds one
 chunk of one original at a time, whatever the job's size.
@@ -15,8 +15,10 @@ from datetime import datetime
 from zipstream import ZIP_STORED, ZipStream  # type: ignore[import-untyped]
 
 from jobshots.core import audit, permissions
+from jobshots.core.evidence import chain
+from jobshots.core.evidence.signing import Signer
 from jobshots.core.exports import manifest, repository
-from jobshots.core.exports.manifest import ExportedFile, JobHeading
+from jobshots.core.exports.manifest import ExportedFile, JobHeading, Seal
 from jobshots.core.exports.repository import Original
 from jobshots.core.jobs import service as jobs
 from jobshots.core.principal import Principal
@@ -50,7 +52,7 @@ def job_zip(
     heading = JobHeading(str(job.uuid), job.reference, job.title, now or utcnow())
     originals = repository.live_originals(uow.session, job.company_id, job.id)
     files = [_exported(uow.storage, photo, n) for n, photo in enumerate(originals, 1)]
-    archive = _archive(uow.storage, heading, files)
+    archive = _archive(uow.storage, heading, files, _seal(uow, job.company_id), uow.signer)
     length = len(archive)
     audit.record(
         uow,
@@ -85,15 +87,32 @@ def _exported(storage: Storage, photo: Original, number: int) -> ExportedFile:
         latitude=photo.latitude,
         longitude=photo.longitude,
         uploaded_by=photo.uploaded_by,
+        flags=photo.flags or [],
     )
 
 
-def _archive(storage: Storage, heading: JobHeading, files: list[ExportedFile]) -> ZipStream:
+def _seal(uow: UnitOfWork, company_id: int) -> Seal:
+    head = chain.head(uow.session, company_id)
+    return Seal(
+        company_id=company_id,
+        head_seq=head.seq if head else None,
+        head_hash=head.hash if head else None,
+        head_signature=head.signature if head else None,
+        public_key=uow.signer.public_key,
+    )
+
+
+def _archive(
+    storage: Storage, heading: JobHeading, files: list[ExportedFile], seal: Seal, signer: Signer
+) -> ZipStream:
     archive = ZipStream(compress_type=ZIP_STORED, sized=True)
     for item in files:
         archive.add(_VerifiedOriginal(storage, item), item.path, size=item.size)
-    archive.add(manifest.as_json(heading, files), "manifest.json")
-    archive.add(manifest.as_csv(heading, files), "manifest.csv")
+    listing = manifest.as_csv(heading, files)
+    signed = manifest.as_json(heading, files, seal, listing)
+    archive.add(signed, manifest.JSON_NAME)
+    archive.add(listing, manifest.CSV_NAME)
+    archive.add(f"{signer.sign(signed)}\n".encode(), manifest.SIGNATURE_NAME)
     return archive
 
 
