@@ -27,6 +27,8 @@ APPROVAL_RULE = "api.jobs.approval_gate_rule.manage"
 # Ours: adding people, changing their roles, deactivating them and their API keys; an owner
 # manages everyone, a manager everyone but owners (core/users/people.py holds that rule).
 PEOPLE_MANAGE = "company.people.manage"
+# Ours: a legal hold stops every deletion of a job's evidence; only managers place or lift it.
+JOBS_HOLD = "api.jobs.legal_hold.manage"
 COMPANY_ADMIN = "company.admin"
 
 ALL = frozenset(
@@ -50,6 +52,7 @@ ALL = frozenset(
         APPROVAL_GATE,
         APPROVAL_RULE,
         PEOPLE_MANAGE,
+        JOBS_HOLD,
         COMPANY_ADMIN,
     }
 )
@@ -67,7 +70,14 @@ IMPLIED = {
 
 # What owners and managers decide and set, and staff do not.
 _MANAGERS_ONLY = frozenset(
-    {AMENDMENT_APPROVAL, REFERENCE_MANAGE, APPROVAL_GATE, APPROVAL_RULE, PEOPLE_MANAGE}
+    {
+        AMENDMENT_APPROVAL,
+        REFERENCE_MANAGE,
+        APPROVAL_GATE,
+        APPROVAL_RULE,
+        PEOPLE_MANAGE,
+        JOBS_HOLD,
+    }
 )
 _READ = frozenset({JOBS_LIST, PHOTOS_VIEW, DOCUMENT_THUMBNAILS, ATTACHMENTS})
 # Contractors and agents work on their own jobs only (the jobs rule narrows what they see).

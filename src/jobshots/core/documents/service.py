@@ -14,6 +14,7 @@ from jobshots.core.companies import policy
 from jobshots.core.documents import repository
 from jobshots.core.documents.views import DocumentFile, DocumentView
 from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.evidence import held
 from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import service as jobs
 from jobshots.core.principal import Principal
@@ -122,6 +123,7 @@ def download(
 def delete(uow: UnitOfWork, principal: Principal, ref: DocumentRef) -> None:
     """Delete a document for good; its file is removed once the deletion has committed."""
     document = _find(uow, principal, ref, permissions.DOCUMENTS)
+    held.refuse_deletion(uow.session.get(Job, document.job_id))
     data = {"file_name": document.file_name, "checksum_sha256": document.checksum_sha256}
     audit.record(
         uow, principal, "document.deleted", "document", document.uuid,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from jobshots.core import audit, permissions
 from jobshots.core.amendments import repository as options
 from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.evidence import held
 from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import changes, history, lifecycle, repository
 from jobshots.core.jobs.changes import JobChanges
@@ -90,6 +91,7 @@ def delete(uow: UnitOfWork, principal: Principal, ref: JobRef) -> None:
     """Delete a job for good: its notes, photos, documents, and, once committed, their files."""
     principal.require(permissions.JOBS_MANAGE)
     job = get(uow, principal, ref)
+    held.refuse_deletion(job)
     keys = repository.stored_keys(uow.session, job.id)
     job_uuid, data = job.uuid, {"reference": job.reference, "title": job.title, "files": len(keys)}
     repository.remove(uow.session, job.id)

@@ -14,6 +14,7 @@ from jobshots.core.companies import policy
 from jobshots.core.documents import service as documents
 from jobshots.core.documents.views import DocumentView
 from jobshots.core.errors import Forbidden, Invalid, NotFound
+from jobshots.core.evidence import held
 from jobshots.core.ids import parse_uuid, storable
 from jobshots.core.jobs import service as jobs
 from jobshots.core.mail import outbound
@@ -128,6 +129,7 @@ def delete(uow: UnitOfWork, principal: Principal, ref: NoteRef) -> None:
     principal.require(permissions.CASE_NOTES)
     note = _get(uow, principal, ref)
     _require_editor(principal, note)
+    held.refuse_deletion(uow.session.get(Job, note.job_id))
     kept = documents.release_from_note(uow, note)
     unthreaded = repository.unthread_replies(uow.session, note.id)
     data = {"attachments_kept": kept, "replies_unthreaded": unthreaded}

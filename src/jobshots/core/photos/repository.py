@@ -191,6 +191,17 @@ def located_for_job(session: Session, company_id: int, job_id: int) -> list[Phot
     return list(session.scalars(query))
 
 
+def deleted_of_job(session: Session, company_id: int, job_id: int, limit: int) -> list[Photo]:
+    """Up to `limit` of the job's deleted photos, most recently deleted first."""
+    query = (
+        select(Photo)
+        .where(shown(company_id), Photo.job_id == job_id, Photo.deleted_at.is_not(None))
+        .order_by(Photo.deleted_at.desc(), Photo.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
 def count_located_for_job(session: Session, company_id: int, job_id: int) -> int:
     """How many of the job's shown, undeleted photos have a location."""
     return _count(session, _located(company_id, job_id))

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from jobshots.core import audit, intake, permissions
 from jobshots.core.companies import policy
-from jobshots.core.errors import Invalid, NotFound
+from jobshots.core.errors import Conflict, Invalid, NotFound
+from jobshots.core.evidence import held
 from jobshots.core.ids import INT_MAX, parse_uuid, storable
 from jobshots.core.jobs import service as jobs
 from jobshots.core.pagination import Page, PageRequest, StreamedPage, Window
@@ -355,9 +356,33 @@ def delete(
     principal.require(permissions.PHOTOS_MANAGE)
     photo = _find(uow, principal, ref, job=job, include_deleted=include_deleted)
     if photo.deleted_at is None:
+        held.refuse_deletion(photo.job)
         photo.deleted_at = utcnow()
         photo.updated_by_id = principal.user_id
         audit.record(uow, principal, "photo.deleted", "photo", photo.uuid, job_id=photo.job_id)
+
+
+def restore(uow: UnitOfWork, principal: Principal, ref: PhotoRef) -> PhotoView:
+    """Undo a soft delete; refused once the retention period has purged its files."""
+    principal.require(permissions.PHOTOS_MANAGE)
+    photo = _find(uow, principal, ref, include_deleted=True)
+    if photo.purged_at is not None:
+        raise Conflict("photo cannot be restored: its files were purged after the retention period")
+    if photo.deleted_at is not None:
+        photo.deleted_at = None
+        photo.updated_by_id, photo.updated_at = principal.user_id, utcnow()
+        audit.record(uow, principal, "photo.restored", "photo", photo.uuid, job_id=photo.job_id)
+    return photo_view(uow, photo)
+
+
+def deleted_of_job(
+    uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef, limit: int = 50
+) -> list[PhotoView]:
+    """A job's deleted photos, most recently deleted first; NotFound if not the caller's job."""
+    photo_company(uow, principal, permissions.PHOTOS_MANAGE)
+    job = jobs.get(uow, principal, job_ref)
+    rows = repository.deleted_of_job(uow.session, job.company_id, job.id, limit)
+    return [photo_view(uow, photo) for photo in rows]
 
 
 def photo_company(uow: UnitOfWork, principal: Principal, permission: str) -> Company:
