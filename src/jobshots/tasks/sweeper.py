@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 
 from jobshots.core.context import Context
+from jobshots.core.evidence import retention
 from jobshots.core.exports import reports
 from jobshots.core.tasks import Task
 from jobshots.core.uploads import resumable
@@ -51,10 +52,13 @@ class Sweeper:
         with self._ctx.uow() as uow:
             abandoned = resumable.sweep(uow, None)
             outdated = reports.sweep(uow)
+            purged = retention.sweep(uow)
         if abandoned:
             log.info("removed %d expired unfinished upload(s)", abandoned)
         if outdated:
             log.info("removed %d expired job report(s)", outdated)
+        if purged:
+            log.info("purged the files of %d photo(s) deleted before the retention period", purged)
         for task in found:
             self._enqueue(task)
         if found:
