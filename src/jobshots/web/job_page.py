@@ -79,7 +79,8 @@ def job_page(workspace_id: str, job_id: str, request: Request, uow: RequestUow) 
 def more_photos(job_uuid: str, call: SignedIn, type: str = "other", page: int = 2) -> Response:
     """The next page of one heading's photos, for the gallery's "Show more"."""
     group = _group(call, job_uuid, type, page)
-    return app_page("job/photos.html", group=group, job_uuid=job_uuid)
+    workspace_id = str(call.principal.company_uuid)
+    return app_page("job/photos.html", group=group, job_uuid=job_uuid, workspace_id=workspace_id)
 
 
 @router.get(POINTS_PATH)
@@ -146,6 +147,7 @@ def _whole_page(call: Call, detail: JobDetail) -> Response:
     values: dict[str, Any] = {
         "job": detail,
         "job_uuid": job_uuid,
+        "workspace_id": str(call.principal.company_uuid),
         "groups": groups,
         "comparable": {group.photo_type: _comparable(group) for group in groups},
         "located": photos.located_count(call.uow, call.principal, job_uuid),

@@ -92,6 +92,8 @@ class PhotoView:
     updated_by: PersonView | None
     original_url: str | None
     renditions: dict[str, RenditionView]
+    # Dispute flags, for the web app; the APIs' photo JSON does not carry them.
+    flags: list[dict[str, Any]]
 
     @property
     def public_key(self) -> str:
@@ -167,4 +169,5 @@ def photo_view(uow: UnitOfWork, photo: Photo) -> PhotoView:
             )
             for made in photo.renditions
         },
+        flags=list(photo.flags or []),
     )

@@ -15,7 +15,7 @@ function lightbox() {
     arrowPrevTitle: "Previous photo",
     arrowNextTitle: "Next photo",
   });
-  // The caption (when taken, by whom, tags, description) is read from the thumbnail's own markup.
+  // The caption (when taken, by whom, tags, description, flags) is read from the thumbnail's tile.
   const opened = box;
   box.on("uiRegister", () => {
     opened.pswp.ui.registerElement({
@@ -27,7 +27,7 @@ function lightbox() {
         element.setAttribute("aria-live", "polite");
         pswp.on("change", () => {
           const source = pswp.currSlide.data.element;
-          const caption = source && source.querySelector(".caption");
+          const caption = source && source.closest(".tile").querySelector(".caption");
           element.replaceChildren(...(caption ? [...caption.cloneNode(true).childNodes] : []));
         });
       },
