@@ -29,6 +29,8 @@ APPROVAL_RULE = "api.jobs.approval_gate_rule.manage"
 PEOPLE_MANAGE = "company.people.manage"
 # Ours: a legal hold stops every deletion of a job's evidence; only managers place or lift it.
 JOBS_HOLD = "api.jobs.legal_hold.manage"
+# Ours: how long deleted photos' files are kept, and the evidence thresholds, are managers'.
+EVIDENCE_SETTINGS = "company.evidence.manage"
 COMPANY_ADMIN = "company.admin"
 
 ALL = frozenset(
@@ -53,6 +55,7 @@ ALL = frozenset(
         APPROVAL_RULE,
         PEOPLE_MANAGE,
         JOBS_HOLD,
+        EVIDENCE_SETTINGS,
         COMPANY_ADMIN,
     }
 )
@@ -77,6 +80,7 @@ _MANAGERS_ONLY = frozenset(
         APPROVAL_RULE,
         PEOPLE_MANAGE,
         JOBS_HOLD,
+        EVIDENCE_SETTINGS,
     }
 )
 _READ = frozenset({JOBS_LIST, PHOTOS_VIEW, DOCUMENT_THUMBNAILS, ATTACHMENTS})

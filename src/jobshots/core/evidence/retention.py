@@ -6,13 +6,36 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, select
 
-from jobshots.core import audit
+from jobshots.core import audit, permissions
+from jobshots.core.errors import Invalid
+from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, Photo
 from jobshots.db.types import utcnow
 
+# A period of up to a hundred years; none (blank) keeps deleted photos' files forever.
+DAYS_MAX = 36500
 # Photos purged per sweep: the sweeper runs often, so a backlog drains a batch at a time.
 BATCH = 100
+
+
+def period(uow: UnitOfWork, principal: Principal) -> int | None:
+    """How many days the caller's company keeps a deleted photo's files; None: forever."""
+    return uow.session.get_one(Company, principal.company_id).retention_days
+
+
+def set_period(uow: UnitOfWork, principal: Principal, days: str | int | None) -> int | None:
+    """Set the company's retention period in days (blank: forever), recorded in the history."""
+    principal.require(permissions.EVIDENCE_SETTINGS)
+    chosen = _days(days)
+    company = uow.session.get_one(Company, principal.company_id)
+    if chosen != company.retention_days:
+        data = {"before": company.retention_days, "after": chosen}
+        company.retention_days = chosen
+        audit.record(
+            uow, principal, "company.retention_changed", "company", company.uuid, data=data
+        )
+    return chosen
 
 
 def sweep(uow: UnitOfWork, now: datetime | None = None, batch: int = BATCH) -> int:
@@ -31,6 +54,17 @@ def sweep(uow: UnitOfWork, now: datetime | None = None, batch: int = BATCH) -> i
         if len(candidates) >= batch:
             break
     return sum(_purge(uow, photo) for photo in _locked(uow, candidates))
+
+
+def _days(value: str | int | None) -> int | None:
+    text = str(value).strip() if value is not None else ""
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= DAYS_MAX:
+        raise Invalid.field(
+            "retention_days", f"must be a whole number of days from 1 to {DAYS_MAX}"
+        )
+    return int(text)
 
 
 def _expired(company_id: int, cutoff: datetime) -> Select[int]:

@@ -192,10 +192,15 @@ def located_for_job(session: Session, company_id: int, job_id: int) -> list[Phot
 
 
 def deleted_of_job(session: Session, company_id: int, job_id: int, limit: int) -> list[Photo]:
-    """Up to `limit` of the job's deleted photos, most recently deleted first."""
+    """Up to `limit` of the job's deleted, unpurged photos, most recently deleted first."""
     query = (
         select(Photo)
-        .where(shown(company_id), Photo.job_id == job_id, Photo.deleted_at.is_not(None))
+        .where(
+            shown(company_id),
+            Photo.job_id == job_id,
+            Photo.deleted_at.is_not(None),
+            Photo.purged_at.is_(None),
+        )
         .order_by(Photo.deleted_at.desc(), Photo.id.desc())
         .limit(limit)
     )

@@ -362,10 +362,12 @@ def delete(
         audit.record(uow, principal, "photo.deleted", "photo", photo.uuid, job_id=photo.job_id)
 
 
-def restore(uow: UnitOfWork, principal: Principal, ref: PhotoRef) -> PhotoView:
+def restore(
+    uow: UnitOfWork, principal: Principal, ref: PhotoRef, *, job: jobs.JobRef | None = None
+) -> PhotoView:
     """Undo a soft delete; refused once the retention period has purged its files."""
     principal.require(permissions.PHOTOS_MANAGE)
-    photo = _find(uow, principal, ref, include_deleted=True)
+    photo = _find(uow, principal, ref, job=job, include_deleted=True)
     if photo.purged_at is not None:
         raise Conflict("photo cannot be restored: its files were purged after the retention period")
     if photo.deleted_at is not None:
