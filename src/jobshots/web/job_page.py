@@ -26,7 +26,7 @@ from jobshots.http.caller import Call, RequestUow, api_key
 from jobshots.http.files import attachment
 from jobshots.http.sessions import browser_session, require_page_write
 from jobshots.storage.base import url_origin
-from jobshots.web import rendering, sharing, signin
+from jobshots.web import holds, rendering, sharing, signin
 from jobshots.web.rendering import app_page
 from jobshots.web.signed_in import SignedIn, shell, wanted_path
 
@@ -162,6 +162,7 @@ def _whole_page(call: Call, detail: JobDetail) -> Response:
             "attribution": call.uow.settings.map_attribution,
         },
         "share": sharing.share_panel(call, detail),
+        **holds.panel(call, job_uuid),
         **_timeline(call, job_uuid),
     }
     if permissions.CASE_NOTES in may:

@@ -12,6 +12,7 @@ from jobshots.http.caller import RequestUow
 from jobshots.web import (
     errors,
     exports,
+    holds,
     job_form,
     job_page,
     jobs_list,
@@ -29,6 +30,7 @@ router.include_router(jobs_list.router)
 router.include_router(exports.router)
 router.include_router(job_form.router)
 router.include_router(job_page.router)
+router.include_router(holds.router)
 router.include_router(sharing.router)
 router.include_router(uploads.router)
 router.include_router(settings.router)

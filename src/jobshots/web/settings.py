@@ -7,7 +7,8 @@ from starlette.responses import RedirectResponse, Response
 
 from jobshots.core.companies import plan
 from jobshots.core.users import people
-from jobshots.web import settings_keys, settings_people, settings_reference
+from jobshots.web import settings_keys, settings_people, settings_reference, settings_retention
+from jobshots.web.settings_flags import router as flags_router
 from jobshots.web.settings_pages import PEOPLE, PLAN, SETTINGS, settings_page
 from jobshots.web.signed_in import SignedIn
 
@@ -15,6 +16,8 @@ router = APIRouter(include_in_schema=False)
 router.include_router(settings_people.router)
 router.include_router(settings_keys.router)
 router.include_router(settings_reference.router)
+router.include_router(flags_router)
+router.include_router(settings_retention.router)
 
 
 @router.get(SETTINGS)
@@ -25,8 +28,9 @@ def settings_home(call: SignedIn) -> Response:
 
 
 @router.get(PLAN)
-def plan_page(call: SignedIn) -> Response:
+def plan_page(call: SignedIn, saved: str = "") -> Response:
     """The company's add-ons and quotas, read only: changing the plan is an operator command."""
     return settings_page(
-        "settings/plan.html", call, "plan", plan=plan.plan(call.uow, call.principal)
-    )
+        "settings/plan.html", call, "plan", plan=plan.plan(call.uow, call.principal),
+        saved=saved, **settings_retention.values(call),
+    )  # fmt: skip
