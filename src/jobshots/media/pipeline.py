@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobshots.media import exif, images, video
+from jobshots.media import exif, fingerprint, images, video
 
 VIDEO_KINDS = frozenset({"mp4", "mov"})
 
@@ -30,7 +30,8 @@ class DecodeResult:
     facts: exif.PhotoFacts | None
     video: video.VideoFacts | None
     renditions: list[images.RenderedFile]
-    # 64-bit perceptual hash of the thumbnail, as a signed integer; None for videos.
+    # 64-bit perceptual hash of the thumbnail (a video's is its poster frame's), as a signed
+    # integer; None when the picture is too flat to tell one scene from another.
     perceptual_hash: int | None = None
 
 
@@ -48,9 +49,17 @@ def decode(job: DecodeJob) -> DecodeResult:
     try:
         if job.kind in VIDEO_KINDS:
             facts_of_video, made = video.render_video(job.source, job.out_dir)
-            return DecodeResult(facts=None, video=facts_of_video, renditions=made)
+            return DecodeResult(
+                facts=None, video=facts_of_video, renditions=made, perceptual_hash=_hash(made)
+            )
         facts = exif.read_facts(job.source)
         made = images.render_image(job.source, job.kind, job.out_dir)
-        return DecodeResult(facts=facts, video=None, renditions=made)
+        return DecodeResult(facts=facts, video=None, renditions=made, perceptual_hash=_hash(made))
     except (images.RenderError, exif.UnreadablePhoto) as exc:
         raise UnprocessableMedia(str(exc) or type(exc).__name__) from exc
+
+
+def _hash(made: list[images.RenderedFile]) -> int | None:
+    # The thumbnail: already small and upright, so hashing it costs a fraction of rendering.
+    thumbnail = next(rendered for rendered in made if rendered.kind == "thumbnail")
+    return fingerprint.perceptual_hash(thumbnail.path)
