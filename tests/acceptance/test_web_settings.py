@@ -396,4 +396,6 @@ def test_the_plan_shows_add_ons_and_quotas_and_offers_no_change(
         ("Reports", "On"),
     ]
     assert "<strong>0 of 50</strong>" in page.text
-    assert page.text.count("<form") == 1  # only the layout's sign-out
+    # The layout's sign-out and the retention period's form: nothing of the plan itself.
+    assert page.text.count("<form") == 2
+    assert '<form method="post" action="/app/settings/plan/retention">' in page.text

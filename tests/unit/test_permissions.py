@@ -10,7 +10,7 @@ def test_owners_and_managers_may_do_everything_staff_all_but_manager_decisions()
     assert p.ROLE_PERMISSIONS["manager"] == p.ALL - {p.COMPANY_ADMIN}
     assert p.ROLE_PERMISSIONS["staff"] == p.ALL - {
         p.COMPANY_ADMIN, p.AMENDMENT_APPROVAL, p.REFERENCE_MANAGE, p.APPROVAL_GATE,
-        p.APPROVAL_RULE, p.PEOPLE_MANAGE,
+        p.APPROVAL_RULE, p.PEOPLE_MANAGE, p.JOBS_HOLD, p.EVIDENCE_SETTINGS,
     }  # fmt: skip
 
 
