@@ -40,16 +40,17 @@ def test_export_pdf_writes_the_report_of_the_processed_photos(
     assert f"{out} (3 photos, {out.stat().st_size} bytes)" in result.stdout
     reader = PdfReader(out)
     pages = [page.extract_text() for page in reader.pages]
-    assert len(pages) == 5
+    assert len(pages) == 6
     assert "Roof repair" in pages[0]
     assert [page.lstrip().split("\n", 1)[0] for page in pages[1:]] == [
         "Job details",
         "Before",
         "After",
         "Other",
+        "Evidence",
     ]
-    assert [len(page.images) for page in reader.pages] == [0, 0, 1, 1, 1]
-    assert all(f"Page {n} of 5" in page for n, page in enumerate(pages, 1))
+    assert [len(page.images) for page in reader.pages] == [0, 0, 1, 1, 1, 0]
+    assert all(f"Page {n} of 6" in page for n, page in enumerate(pages, 1))
     assert not list(tmp_path.glob(".*.partial"))
 
 

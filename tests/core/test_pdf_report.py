@@ -115,8 +115,9 @@ def test_report_shows_cover_details_and_each_type_under_its_heading_with_page_nu
     principal, job = _job_with_photos(ctx)
     pages = _report(ctx, principal, job)
 
-    # Cover, details, then one page per type in the trade's order (two befores share one).
-    assert len(pages) == 6
+    # Cover, details, then one page per type in the trade's order (two befores share one),
+    # then the evidence appendix.
+    assert len(pages) == 7
     assert "Acme" in pages[0]
     assert TITLE in _flat(pages[0])
     assert "Opened" in pages[0]
@@ -128,9 +129,10 @@ def test_report_shows_cover_details_and_each_type_under_its_heading_with_page_nu
         "During",
         "After",
         "Other",
+        "Evidence",
     ]
     for number, page in enumerate(pages, 1):
-        assert f"Page {number} of 6" in page
+        assert f"Page {number} of 7" in page
 
     before = pages[2]
     assert "Taken 04 Mar 2026 10:30" in before  # the company's zone: London, GMT in March
@@ -144,7 +146,7 @@ def test_each_photo_is_its_large_rendition_embedded_as_a_jpeg(ctx: Context) -> N
     principal, job = _job_with_photos(ctx)
     reader = _pdf(ctx, principal, job)
     pictures = [len(page.images) for page in reader.pages]
-    assert pictures == [0, 0, 2, 1, 1, 1]
+    assert pictures == [0, 0, 2, 1, 1, 1, 0]
     with ctx.uow() as uow:
         large = {
             ctx.storage.open(r.storage_key).read()
@@ -218,11 +220,11 @@ def test_a_photo_not_yet_processed_is_listed_without_a_picture(ctx: Context) -> 
         )
     reader = _pdf(ctx, principal, job)
     pages = [page.extract_text() for page in reader.pages]
-    assert len(pages) == 3
+    assert len(pages) == 4
     assert pages[2].lstrip().startswith("During")
     assert "No picture: this file has no preview yet." in pages[2]
     assert "By Olive Owner" in pages[2]
-    assert [len(page.images) for page in reader.pages] == [0, 0, 0]
+    assert [len(page.images) for page in reader.pages] == [0, 0, 0, 0]
 
 
 def test_text_outside_latin_1_is_drawn_not_refused(ctx: Context) -> None:
