@@ -16,6 +16,7 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.notes import service as notes
 from jobshots.core.pagination import SliceRequest
 from jobshots.core.photos import service as photos
+from jobshots.core.photos.changes import PhotoChanges
 from jobshots.core.principal import Principal
 from jobshots.core.users import service as users
 from jobshots.db.models import AuditEvent, Company, Job, Photo
@@ -87,6 +88,26 @@ def test_after_release_the_job_and_its_photos_can_be_deleted(ctx: Context) -> No
     [event] = _events(ctx, "job.released")
     assert event.data["reason"] == "Dispute"
     assert [e.action for e in _events(ctx, "job.deleted")] == ["job.deleted"]
+
+
+@pytest.mark.parametrize("moved_to", ["other job", None])
+def test_a_held_jobs_photo_cannot_leave_it(ctx: Context, moved_to: str | None) -> None:
+    owner, job, photo_id = _setup(ctx)
+    with ctx.uow() as uow:
+        other = str(jobs.create(uow, owner, "Elsewhere").uuid) if moved_to else None
+        holds.place(uow, owner, job, "Dispute")
+    move = PhotoChanges(given=frozenset({"job"}), job=other)
+    with pytest.raises(OnLegalHold, match="Dispute"), ctx.uow() as uow:
+        photos.update(uow, owner, photos.PhotoRef(id=photo_id), move)
+    with ctx.uow() as uow:
+        assert uow.session.get_one(Photo, photo_id).job_id == jobs.get(uow, owner, job).id
+    with ctx.uow() as uow:
+        photos.update(
+            uow,
+            owner,
+            photos.PhotoRef(id=photo_id),
+            PhotoChanges(given=frozenset({"description"}), description="Still allowed"),
+        )
 
 
 def test_the_hold_records_who_and_when(ctx: Context) -> None:

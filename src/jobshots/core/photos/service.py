@@ -327,9 +327,13 @@ def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoCh
     """Change the given fields; a change that changes nothing is not recorded."""
     principal.require(permissions.PHOTOS_MANAGE)
     photo = _find(uow, principal, ref)
+    was_of = photo.job
     errors: changes.Errors = {}
     changes.apply(uow, principal, photo, change, errors)
     changes.invalid_unless_empty(errors)
+    if was_of is not None and photo.job_id != was_of.id:
+        # Moved or unlinked, the photo would leave its job's hold and could then be deleted.
+        held.refuse_deletion(was_of)
     if uow.session.is_modified(photo):
         photo.updated_by_id = principal.user_id
         photo.updated_at = utcnow()
