@@ -40,6 +40,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.perceptual_hash
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from jobshots.db.models import Job, Photo
@@ -78,8 +78,7 @@ def _same_scene(session: Session, photo: Photo, already: set[str]) -> list[dict[
     candidates = session.execute(
         select(Photo.id, Photo.perceptual_hash)
         .where(
-            Photo.company_id == photo.company_id,
-            _near_bands(photo.perceptual_hash),
+            _near_bands(photo.company_id, photo.perceptual_hash),
             Photo.id != photo.id,
             Photo.job_id.is_distinct_from(photo.job_id),
             Photo.deleted_at.is_(None),
@@ -120,10 +119,15 @@ def _near_flag(
     }
 
 
-def _near_bands(value: int) -> ColumnElement[bool]:
+def _near_bands(company_id: int, value: int) -> ColumnElement[bool]:
+    # The company in every arm, so each arm is one (company_id, band) index range: SQLite
+    # then reads the four indexes and merges, as PostgreSQL does with a bitmap OR.
     return or_(
         *(
-            column.in_([band, *(band ^ (1 << bit) for bit in range(BAND_BITS))])
+            and_(
+                Photo.company_id == company_id,
+                column.in_([band, *(band ^ (1 << bit) for bit in range(BAND_BITS))]),
+            )
             for column, band in zip(_BANDS, _bands(value), strict=True)
         )
     )
