@@ -82,7 +82,7 @@ class Photo(Entity, Timestamped):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the retention period removed the original and renditions of this deleted photo.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Dispute flags found by the pipeline: [{"code": ..., "detail": ..., ...}].
+    # Dispute flags found by the pipeline: [{"code": ..., "text": ..., ...}].
     flags: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     # C2PA Content Credentials read from the upload: present, signer, valid.
     credentials: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
