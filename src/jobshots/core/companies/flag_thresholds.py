@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobshots.core import audit
+from jobshots.core import audit, permissions
 from jobshots.core.errors import Invalid
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
@@ -33,7 +33,7 @@ def change(
     uow: UnitOfWork, principal: Principal, capture_gap_hours: str, geofence_metres: str
 ) -> Thresholds:
     """Set both thresholds from form text: both whole numbers in range, or neither is set."""
-    people.require_settings(principal)
+    principal.require(permissions.EVIDENCE_SETTINGS)
     errors: dict[str, list[str]] = {}
     gap = _whole(capture_gap_hours, GAP_HOURS, "capture_gap_hours", errors)
     fence = _whole(geofence_metres, GEOFENCE_METRES, "geofence_metres", errors)
