@@ -80,19 +80,38 @@ comparison();
 map();
 
 // New uploads show once they are sent; photos still processing are asked for again shortly.
-let refreshes = 0;
+// One refresh runs at a time: htmx drops a request aimed at a section already being swapped,
+// so an upload that lands mid-refresh asks for one more pass instead of a request of its own.
+const POLLS = 30;
+let polls = 0;
+let running = false;
+let again = false;
 function refresh(section) {
   return window.htmx.ajax("GET", window.location.pathname,
     { target: section, select: section, swap: "outerHTML" });
 }
+const pause = (milliseconds) => new Promise((resolve) => { setTimeout(resolve, milliseconds); });
 async function refreshPhotos() {
-  await refresh("#photos");
-  if (document.querySelector("#photos .pending") && refreshes++ < 30) {
-    setTimeout(refreshPhotos, 2000);
+  if (running) {
+    again = true;
     return;
   }
-  await refresh("#compare");
-  await refresh("#map");
+  running = true;
+  try {
+    do {
+      again = false;
+      await refresh("#photos");
+      while (!again && document.querySelector("#photos .pending") && polls++ < POLLS) {
+        await pause(2000);
+        await refresh("#photos");
+      }
+    } while (again);
+    await refresh("#compare");
+    await refresh("#map");
+  } finally {
+    running = false;
+  }
+  if (again) refreshPhotos();  // an upload landed while the other sections were refreshed
 }
 // Content htmx brings in gets its islands started like the page's own.
 window.htmx.onLoad((element) => {
@@ -100,4 +119,4 @@ window.htmx.onLoad((element) => {
   if (element.querySelector("[data-gallery]")) lightbox();
   if (element.querySelector("#photo-map")) map(element);
 });
-document.addEventListener("jobshots:uploaded", () => { refreshes = 0; refreshPhotos(); });
+document.addEventListener("jobshots:uploaded", () => { polls = 0; refreshPhotos(); });
