@@ -75,7 +75,9 @@ def _deleted_at(stack: Stack, photo_uuid: str) -> object:
 
 
 def _audited(stack: Stack, photo_uuid: str) -> list[str]:
-    query = select(AuditEvent.action).where(AuditEvent.entity_uuid == photo_uuid)
+    query = select(AuditEvent.action).where(
+        AuditEvent.entity_uuid == photo_uuid, AuditEvent.action != "photo.processed"
+    )
     return sorted(stack.scalars(query))
 
 

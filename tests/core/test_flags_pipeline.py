@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -24,7 +25,7 @@ from jobshots.core.photos import processing
 from jobshots.core.photos import service as photos
 from jobshots.core.principal import Principal
 from jobshots.core.users import service as users
-from jobshots.db.models import Company, Job, Photo, PropertyAddress
+from jobshots.db.models import AuditEvent, Company, Job, Photo, PropertyAddress
 from jobshots.media.incoming import Spool
 from jobshots.media.pipeline import decode
 from tests.support import images, media
@@ -148,6 +149,29 @@ def test_a_fresh_phone_photo_at_the_job_has_no_flags(site: Site) -> None:
         "valid": None,
         "trusted": None,
         "messages": [],
+    }
+
+
+def test_the_history_keeps_the_uploaded_bytes_and_what_processing_found(site: Site) -> None:
+    data = camera_jpeg(taken=now() - timedelta(days=30), position=FAR)
+    photo = site.processed(data)
+
+    with site.ctx.uow() as uow:
+        events = {
+            event.action: event.data
+            for event in uow.session.scalars(
+                select(AuditEvent).where(AuditEvent.entity_uuid == str(photo.uuid))
+            )
+        }
+    sha256 = hashlib.sha256(data).hexdigest()
+    assert events["photo.uploaded"] == {"sha256": sha256, "size": len(data)}
+    assert events["photo.processed"] == {
+        "sha256": sha256,
+        "taken_at": photo.taken_at.isoformat(),
+        "taken_at_source": "exif",
+        "latitude": pytest.approx(FAR[0]),
+        "longitude": pytest.approx(FAR[1]),
+        "flags": ["late_upload", "far_from_job"],
     }
 
 

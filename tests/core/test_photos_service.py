@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from pathlib import Path
@@ -56,8 +57,44 @@ def test_upload_stores_the_original_byte_identical(ctx: Context) -> None:
     with ctx.storage.open(photo.storage_key) as stored:
         assert stored.read() == data
     with ctx.uow() as uow:
-        actions = uow.session.scalars(select(AuditEvent.action)).all()
-    assert "photo.uploaded" in actions
+        [uploaded] = uow.session.scalars(
+            select(AuditEvent.data).where(AuditEvent.action == "photo.uploaded")
+        ).all()
+    assert uploaded == {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+
+def test_a_change_is_recorded_with_each_field_before_and_after(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    with ctx.uow() as uow:
+        [shown] = photos.upload_to_job(
+            uow, principal, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
+        )
+        other = str(jobs.create(uow, principal, "Fix the porch").uuid)
+    change = PhotoChanges(
+        description="Ridge tiles replaced",
+        tags=["roof"],
+        job=other,
+        name="a.jpg",
+        given=frozenset({"description", "tags", "job", "name"}),
+    )
+    with ctx.uow() as uow:
+        photos.update(uow, principal, photos.PhotoRef(id=shown.id), change)
+    with ctx.uow() as uow:
+        photos.update(uow, principal, photos.PhotoRef(id=shown.id), change)
+    with ctx.uow() as uow:
+        recorded = uow.session.scalars(
+            select(AuditEvent.data).where(AuditEvent.action == "photo.updated")
+        ).all()
+    # The name did not change and is not recorded; the same change again records nothing.
+    assert recorded == [
+        {
+            "changes": {
+                "description": {"from": None, "to": "Ridge tiles replaced"},
+                "tags": {"from": [], "to": ["roof"]},
+                "job": {"from": job, "to": other},
+            }
+        }
+    ]
 
 
 def test_failed_transaction_removes_the_files_it_stored(ctx: Context) -> None:

@@ -82,6 +82,29 @@ def _link(
             photo.job = uow.session.get(Job, item.job_id)
 
 
+def described(photo: Photo) -> dict[str, object]:
+    """What a caller can change on a photo, as the history records it before and after."""
+    said: dict[str, object] = {
+        "name": photo.name,
+        "description": photo.description,
+        "tags": list(photo.tags or []),
+        "related_to": list(photo.related_to or []),
+        "job": str(photo.job.uuid) if photo.job is not None else None,
+    }
+    for kind, column in LINK_COLUMNS.items():
+        said[f"{kind}_line_item"] = getattr(photo, column)
+    return said
+
+
+def differences(before: dict[str, object], after: dict[str, object]) -> dict[str, object]:
+    """Each field that changed, with its value before and after."""
+    return {
+        name: {"from": before[name], "to": after[name]}
+        for name in before
+        if before[name] != after[name]
+    }
+
+
 def invalid_unless_empty(errors: Errors) -> None:
     """Raise every collected error at once."""
     if errors:

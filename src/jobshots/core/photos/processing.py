@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jobshots.core import intake
+from jobshots.core import audit, intake
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
 from jobshots.core.errors import NotFound
@@ -152,6 +152,22 @@ def _record_success(
     photo.state = "processed"
     photo.processed_at = utcnow()
     photo.failure_reason = None
+    audit.record(
+        uow, None, "photo.processed", "photo", photo.uuid,
+        company_id=photo.company_id, job_id=photo.job_id, data=_described(photo, checksum),
+    )  # fmt: skip
+
+
+def _described(photo: Photo, checksum: str) -> dict[str, Any]:
+    """What processing found, as the history keeps it: the bytes read, when, where, the flags."""
+    return {
+        "sha256": checksum,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at else None,
+        "taken_at_source": photo.taken_at_source,
+        "latitude": photo.latitude,
+        "longitude": photo.longitude,
+        "flags": [flag["code"] for flag in photo.flags or []],
+    }
 
 
 def _flags(uow: UnitOfWork, photo: Photo, result: DecodeResult) -> list[dict[str, Any]]:

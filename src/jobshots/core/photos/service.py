@@ -230,7 +230,10 @@ def finish_direct_upload(uow: UnitOfWork, principal: Principal, ref: PhotoRef) -
     photo.state, photo.stored_at, photo.updated_by_id = "stored", now, principal.user_id
     if photo.taken_at is None:
         photo.taken_at, photo.taken_at_source = now, "upload"
-    audit.record(uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=photo.job_id)
+    audit.record(
+        uow, principal, "photo.uploaded", "photo", photo.uuid,
+        job_id=photo.job_id, data={"size": stored.size},
+    )  # fmt: skip
     uow.enqueue(processing.task_for(photo.id))
     return photo_view(uow, photo)
 
@@ -328,18 +331,20 @@ def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoCh
     principal.require(permissions.PHOTOS_MANAGE)
     photo = _find(uow, principal, ref)
     was_of = photo.job
+    before = changes.described(photo)
     errors: changes.Errors = {}
     changes.apply(uow, principal, photo, change, errors)
     changes.invalid_unless_empty(errors)
     if was_of is not None and photo.job_id != was_of.id:
         # Moved or unlinked, the photo would leave its job's hold and could then be deleted.
         held.refuse_deletion(was_of)
-    if uow.session.is_modified(photo):
+    changed = changes.differences(before, changes.described(photo))
+    if changed:
         photo.updated_by_id = principal.user_id
         photo.updated_at = utcnow()
         audit.record(
             uow, principal, "photo.updated", "photo", photo.uuid,
-            job_id=photo.job_id, data={"fields": sorted(change.given)},
+            job_id=photo.job_id, data={"changes": changed},
         )  # fmt: skip
     return photo_view(uow, photo)
 
@@ -513,8 +518,9 @@ def _store(
         intake.withdraw(uow, key)
         raise
     audit.record(
-        uow, principal, "photo.uploaded", "photo", photo.uuid, job_id=job.id if job else None
-    )
+        uow, principal, "photo.uploaded", "photo", photo.uuid,
+        job_id=job.id if job else None, data={"sha256": incoming.sha256, "size": incoming.size},
+    )  # fmt: skip
     uow.enqueue(processing.task_for(photo.id))
     return photo
 
