@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     media_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
     recovery_grace_seconds: float = Field(default=600, ge=0)
     recovery_interval_seconds: float = Field(default=60, gt=0)
+    # Stored files no row owns (a crash between storing and committing), and staged uploads,
+    # are removed once this old; the listing runs at most once per interval.
+    orphan_grace_seconds: float = Field(default=24 * 3600, ge=0)
+    orphan_sweep_interval_seconds: float = Field(default=3600, gt=0)
     worker_heartbeat_seconds: float = Field(default=10, gt=0)
     # Case-note e-mail: smtp://, smtp+starttls:// or smtps://, with user:password@ if needed.
     # Without it, notes meant to be e-mailed are kept and marked `skipped`.
