@@ -98,7 +98,8 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        proxy_headers=settings.trust_proxy_headers,
+        # X-Forwarded-For is read by http/client_address.py, from JOBSHOTS_TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level="info",
     )
 

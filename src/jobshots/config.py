@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import os
 from functools import lru_cache
 from urllib.parse import urlsplit
@@ -40,7 +41,13 @@ class Settings(BaseSettings):
     file_url_ttl_seconds: int = Field(default=3600, gt=0)
     upload_form_ttl_seconds: int = Field(default=900, gt=0)
     csrf_token_ttl_seconds: int = Field(default=7200, gt=0)
-    trust_proxy_headers: bool = False
+    # Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
+    # Requests allowed per window, per API key or signed-in account and per client address;
+    # 0 turns that limit off.
+    rate_limit_per_key: int = Field(default=1200, ge=0)
+    rate_limit_per_ip: int = Field(default=3000, ge=0)
+    rate_limit_window_seconds: int = Field(default=60, gt=0)
     media_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
     recovery_grace_seconds: float = Field(default=600, ge=0)
     recovery_interval_seconds: float = Field(default=60, gt=0)
@@ -105,6 +112,16 @@ class Settings(BaseSettings):
     @classmethod
     def _key_is_32_bytes(cls, value: str, info: ValidationInfo) -> str:
         _key_bytes(value, str(info.field_name))
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        for item in _listed(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {item!r} is not an address or range") from exc
         return value
 
     @field_validator("previous_encryption_keys")

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from jobshots.http.client_address import client_address, trusted_networks
+
 
 def authorization(*schemes: str) -> Callable[[Request], str | None]:
     """A reader of the credential in `Authorization: <scheme> <token>` for one of `schemes`."""
@@ -37,5 +39,6 @@ def query(name: str) -> Callable[[Request], str | None]:
 
 
 def client_ip(request: Request) -> str | None:
-    """The caller's address (uvicorn applies X-Forwarded-For only from trusted proxies)."""
-    return request.client.host if request.client else None
+    """The caller's address, for allow-lists, rate limits and the history alike."""
+    settings = request.app.state.ctx.settings
+    return client_address(request.scope, trusted_networks(settings.trusted_proxies))
