@@ -50,7 +50,7 @@ class CrewAndOffice(HttpUser):
     wait_time = between(WAIT[0], WAIT[1])
 
     def on_start(self) -> None:
-        """Be the next person, fetch a CSRF token for the maintenance API, sign in to the web app."""
+        """Be the next person: a CSRF token for the maintenance API, then sign in to the web app."""
         number = next(_people)
         companies = FIXTURE["companies"]
         self.company: dict[str, Any] = companies[number % len(companies)]
