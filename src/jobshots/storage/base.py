@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
@@ -53,6 +55,15 @@ class FileServer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """One object as a listing finds it: its key, size and when it was last written (UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
 def url_origin(url: str) -> str:
     """`scheme://host[:port]` of a URL."""
     parts = urlsplit(url)
@@ -88,6 +99,10 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object; no error when it is already gone."""
+        ...
+
+    def list_objects(self, prefix: str = "") -> Iterator[StoredFile]:
+        """Every object whose key starts with `prefix` (staging left out), read as it goes."""
         ...
 
     def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:

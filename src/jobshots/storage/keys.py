@@ -4,8 +4,26 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass
 
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_OWNED_KEY = re.compile(
+    rf"companies/(?P<company>{_UUID})/(?P<kind>photos|documents|uploads|exports)/"
+    rf"(?P<entity>{_UUID})/(?P<name>[a-z0-9_-]{{1,32}}(?:\.[a-z0-9_]{{1,16}})?)"
+)
+# The folder of each kind of key, as named by `StoredKey.kind`.
+KINDS = {"photos": "photo", "documents": "document", "uploads": "upload", "exports": "export"}
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """What a key built here names: the company, the kind of row, that row's UUID, the file."""
+
+    company: uuid.UUID
+    kind: str
+    entity: uuid.UUID
+    name: str
 
 
 def photo_original(company: uuid.UUID, photo: uuid.UUID, extension: str) -> str:
@@ -31,6 +49,19 @@ def upload_part(company: uuid.UUID, upload: uuid.UUID, offset: int) -> str:
 def export(company: uuid.UUID, export: uuid.UUID, extension: str) -> str:
     """Key of a job's report made for download."""
     return f"companies/{company}/exports/{export}/report.{_ext(extension)}"
+
+
+def parse(key: str) -> StoredKey | None:
+    """The inverse of the builders above; None for a key none of them could have made."""
+    found = _OWNED_KEY.fullmatch(key)
+    if found is None:
+        return None
+    return StoredKey(
+        company=uuid.UUID(found["company"]),
+        kind=KINDS[found["kind"]],
+        entity=uuid.UUID(found["entity"]),
+        name=found["name"],
+    )
 
 
 def is_safe(key: str) -> bool:

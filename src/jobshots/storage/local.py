@@ -12,13 +12,20 @@ import shutil
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote_plus
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError, UploadForm, UploadRefused, url_origin
+from jobshots.storage.base import (
+    StorageError,
+    StoredFile,
+    UploadForm,
+    UploadRefused,
+    url_origin,
+)
 
 SIGNATURE_FIELD = "x-jobshots-signature"
 
@@ -100,6 +107,27 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         """Remove the object; no error when it is already gone."""
         self.path_for(key).unlink(missing_ok=True)
+
+    def list_objects(self, prefix: str = "") -> Iterator[StoredFile]:
+        """Every file under the root whose key starts with `prefix`, in key order; staging and
+        names no key could have (temporary or hidden files) are left out."""
+        start = self._root / prefix.rpartition("/")[0]
+        for directory, subdirs, files in os.walk(start):
+            subdirs.sort()
+            if Path(directory) == self._root and ".staging" in subdirs:
+                subdirs.remove(".staging")
+            for name in sorted(files):
+                path = os.path.join(directory, name)
+                key = os.path.relpath(path, self._root)
+                if not key.startswith(prefix) or not keys.is_safe(key):
+                    continue
+                try:
+                    st = os.lstat(path)
+                except FileNotFoundError:
+                    continue  # removed since the directory was read
+                if stat.S_ISREG(st.st_mode):
+                    modified = datetime.fromtimestamp(st.st_mtime, tz=UTC)
+                    yield StoredFile(key=key, size=st.st_size, modified=modified)
 
     def check(self) -> None:
         """Write, fsync and remove a probe file in staging; StorageError on failure."""

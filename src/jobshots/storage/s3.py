@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError, UploadForm, url_origin
+from jobshots.storage.base import StorageError, StoredFile, UploadForm, url_origin
 from jobshots.storage.disposition import content_disposition
 
 if TYPE_CHECKING:
@@ -130,6 +130,18 @@ class S3Storage:
         _check_key(key)
         with _store_errors("delete"):
             self._client.delete_object(Bucket=self._bucket, Key=key)
+
+    def list_objects(self, prefix: str = "") -> Iterator[StoredFile]:
+        """Every object whose key starts with `prefix`, a page of a thousand at a time."""
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self._bucket, Prefix=prefix
+        )
+        with _store_errors("list"):
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield StoredFile(
+                        key=item["Key"], size=item["Size"], modified=item["LastModified"]
+                    )
 
     def origin(self) -> str:
         """The store's endpoint: presigned URLs are path-style, so they all point there."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
+from jobshots.core.cleanup import orphans
 from jobshots.core.context import Context
 from jobshots.core.evidence import retention
 from jobshots.core.exports import reports
@@ -34,6 +36,7 @@ class Sweeper:
         # takes everything; shared workers wait out the grace period like later sweeps.
         self._immediate = immediate_first_sweep
         self._stop = threading.Event()
+        self._next_cleanup = 0.0
         self._thread = threading.Thread(target=self._loop, name="jobshots-sweeper", daemon=True)
 
     def start(self) -> None:
@@ -63,7 +66,21 @@ class Sweeper:
             self._enqueue(task)
         if found:
             log.info("recovery sweep re-enqueued %d task(s)", len(found))
+        self._clean_up()
         return len(found)
+
+    def _clean_up(self) -> None:
+        """Remove files a crash left without a row, listing the store at most once per interval."""
+        if time.monotonic() < self._next_cleanup:
+            return
+        self._next_cleanup = time.monotonic() + self._ctx.settings.orphan_sweep_interval_seconds
+        swept = orphans.sweep(self._ctx)
+        if swept.orphans or swept.staged:
+            log.info(
+                "removed %d stored file(s) no row owns and %d stale staged upload(s)",
+                swept.orphans,
+                swept.staged,
+            )
 
     def _loop(self) -> None:
         first = True
