@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     rate_limit_per_ip: int = Field(default=3000, ge=0)
     rate_limit_window_seconds: int = Field(default=60, gt=0)
     media_workers: int = Field(default_factory=lambda: os.cpu_count() or 1, gt=0)
+    # Each file's decoding, in a worker process: its memory (MB), CPU time and wall-clock time.
+    decode_memory_mb: int = Field(default=1024, ge=64)
+    decode_cpu_seconds: int = Field(default=120, gt=0)
+    decode_timeout_seconds: float = Field(default=300, gt=0)
     recovery_grace_seconds: float = Field(default=600, ge=0)
     recovery_interval_seconds: float = Field(default=60, gt=0)
     # Stored files no row owns (a crash between storing and committing), and staged uploads,
