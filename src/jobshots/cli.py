@@ -633,3 +633,54 @@ def export_pdf(
         partial.unlink(missing_ok=True)
         ctx.close()
     typer.echo(f"{out} ({photos} photos, {out.stat().st_size} bytes)")
+
+
+BackupDir = Annotated[Path, typer.Argument(metavar="DIR", help="The backup's directory.")]
+
+
+@app.command("backup")
+def backup_command(directory: BackupDir) -> None:
+    """Back up the database, then the media, into DIR (new or empty), with the server running."""
+    from jobshots.backups import backup
+    from jobshots.backups.errors import BackupFailed
+
+    try:
+        made = backup.take(_settings(), directory)
+    except BackupFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    counts = ", ".join(f"{n} {table}" for table, n in made.counts.items())
+    typer.echo(f"database: {made.database_kind} at revision {made.schema_revision} ({counts})")
+    typer.echo(f"media: {len(made.media)} file(s), {made.media_bytes} bytes")
+    for key in made.missing:
+        typer.echo(f"warning: {key} has a row but was already gone from storage", err=True)
+    typer.echo(f"backup written to {directory}")
+
+
+@app.command("restore")
+def restore_command(
+    directory: BackupDir,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write over a database or storage that holds data.")
+    ] = False,
+) -> None:
+    """Check a backup's every file, then restore it into an empty database and storage."""
+    from jobshots.backups import restore
+    from jobshots.backups.errors import BackupCorrupt, RestoreRefused
+    from jobshots.backups.manifest import BackupUnreadable
+
+    try:
+        done = restore.run(_settings(), directory, force=force)
+    except BackupCorrupt as exc:
+        for problem in exc.problems:
+            typer.echo(f"corrupt: {problem}", err=True)
+        typer.echo(f"error: {exc}; nothing was restored", err=True)
+        raise typer.Exit(1) from exc
+    except (BackupUnreadable, RestoreRefused) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for warning in done.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    counts = ", ".join(f"{n} {table}" for table, n in done.counts.items())
+    typer.echo(f"restored the backup of {done.manifest.started_at}: {counts}")
+    typer.echo(f"media: {len(done.manifest.media)} file(s), {done.manifest.media_bytes} bytes")
