@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from jobshots import __version__
 from jobshots.composition import build_context
@@ -18,6 +20,7 @@ from jobshots.dialects.presigned import routes as presigned_photos
 from jobshots.dialects.workphotos import routes as workphotos_jobs
 from jobshots.http import direct_upload, files, health, tus
 from jobshots.http.apis import Api, mount
+from jobshots.http.ratelimit import RateLimits
 from jobshots.web import routes as web_pages
 
 APIS: tuple[Api, ...] = (
@@ -30,6 +33,18 @@ APIS: tuple[Api, ...] = (
     direct_upload.API,
     tus.API,
 )
+
+
+class Jobshots(FastAPI):
+    """The app, inside its rate limits: outermost, so even a crash's answer carries the headers."""
+
+    def __init__(self, apis: tuple[Api, ...], **options: Any) -> None:
+        super().__init__(**options)
+        self.apis = apis
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """Starlette's stack, wrapped in the rate limits."""
+        return RateLimits(super().build_middleware_stack(), self.apis)
 
 
 def create_app(
@@ -58,7 +73,8 @@ def create_app(
         finally:
             app.state.ctx.close()
 
-    app = FastAPI(
+    app = Jobshots(
+        apis,
         title="Jobshots",
         version=__version__,
         summary="Job-site photo documentation server",

@@ -16,6 +16,7 @@ from jobshots.core.logins import service as logins
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
 from jobshots.http.auth import client_ip
+from jobshots.http.ratelimit import limit_caller
 
 # Where an API carries its key: a header, a query parameter, a field of the body.
 KeyReader = Callable[[Request], str | None]
@@ -113,5 +114,6 @@ def _identify(request: Request, uow: UnitOfWork, authenticators: tuple[Authentic
     for authenticate in authenticators:
         principal = authenticate(request, uow)
         if principal is not None:
+            limit_caller(request, uow, principal)
             return Call(principal=principal, uow=uow)
     raise Unauthenticated(apikeys.REFUSED)

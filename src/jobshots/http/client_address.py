@@ -16,7 +16,9 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 def trusted_networks(listed: str) -> tuple[Network, ...]:
     """`JOBSHOTS_TRUSTED_PROXIES` (comma-separated addresses or CIDR ranges) as networks."""
     return tuple(
-        ipaddress.ip_network(item.strip(), strict=False) for item in listed.split(",") if item.strip()
+        ipaddress.ip_network(item.strip(), strict=False)
+        for item in listed.split(",")
+        if item.strip()
     )
 
 

@@ -6,6 +6,7 @@ from starlette.responses import Response
 
 from jobshots.core import errors
 from jobshots.core.csrf import CsrfRefused
+from jobshots.http.ratelimit import TooManyRequests
 from jobshots.web.rendering import app_page, page
 from jobshots.web.signed_in import SignInNeeded
 
@@ -35,6 +36,8 @@ def render(exc: errors.CoreError) -> Response:
     """The error page for this error."""
     if isinstance(exc, SignInNeeded):
         return Response(status_code=exc.status)  # its Location or HX-Redirect is added on
+    if isinstance(exc, TooManyRequests):
+        return page("error.html", 429, title="Too many requests", explanation=exc.message)
     if isinstance(exc, CsrfRefused):
         return app_page("app_error.html", 403, title="Not sent", explanation=exc.message)
     for kind, status, title, explanation in PAGES:

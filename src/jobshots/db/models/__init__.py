@@ -12,6 +12,7 @@ from jobshots.db.models.jobs import (
     LineItem,
     job_tenants,
 )
+from jobshots.db.models.limits import RateCount
 from jobshots.db.models.photos import (
     PHOTO_TYPE_NAMES,
     PHOTO_TYPES,
@@ -78,6 +79,7 @@ __all__ = [
     "PaymentStatus",
     "Photo",
     "PropertyAddress",
+    "RateCount",
     "Recall",
     "RemedialLink",
     "Rendition",
