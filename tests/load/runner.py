@@ -112,7 +112,7 @@ def _seed(stack: Stack, plan: LoadPlan, workdir: Path) -> Path:
     photo_files = []
     for number in range(12):
         path = workdir / f"photo-{number}.jpg"
-        path.write_bytes(_site_photo(number))
+        path.write_bytes(site_photo(number))
         photo_files.append(str(path))
     per_company = math.ceil(plan.users / plan.companies)
     companies = []
@@ -164,7 +164,7 @@ def _renditions(stack: Stack, api_key: str) -> dict[str, list[str]]:
     return {"photos": [photo["access_key"] for photo in photos], "links": links}
 
 
-def _site_photo(number: int) -> bytes:
+def site_photo(number: int) -> bytes:
     """A 640x480 JPEG of about 100 KB: a colour under grain, so each one decodes for real."""
     grain = Image.effect_noise((640, 480), 40).convert("RGB")
     colour = Image.new("RGB", (640, 480), f"hsl({number * 30}, 60%, 50%)")
