@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean browser
+.PHONY: install run test lint format bench clean browser pg-client
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,11 @@ run: $(STAMP)
 browser:
 	@test -x /usr/bin/chromium || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-test: $(STAMP) browser
+# `jobshots backup` and `restore` on PostgreSQL run pg_dump and pg_restore.
+pg-client:
+	@command -v pg_dump >/dev/null || (apt-get update && apt-get install -y --no-install-recommends postgresql-client)
+
+test: $(STAMP) browser pg-client
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP)
