@@ -71,16 +71,18 @@ def two_of_everything(tmp: Path, s3_endpoint: str) -> Iterator[Deployment]:
             "&access_key_id=testing&secret_access_key=testing"
         )
         secret = secrets.token_hex(16)
-        stacks = []
+        servers = []
         for name in ("a", "b"):
-            workdir = tmp / name
-            workdir.mkdir()
+            (tmp / name).mkdir()
             server = ServerProcess(
-                database_url, storage_url, workdir, extra_env=FAST_RECOVERY, secret_key=secret
-            ).start()
+                database_url, storage_url, tmp / name, extra_env=FAST_RECOVERY, secret_key=secret
+            )
             running.callback(server.stop)
-            stacks.append(Stack(server, "s3", None, s3, bucket))
-        yield Deployment((stacks[0], stacks[1]), [])
+            servers.append(server)
+        with ThreadPoolExecutor(2) as starting:
+            list(starting.map(ServerProcess.start, servers))
+        a, b = (Stack(server, "s3", None, s3, bucket) for server in servers)
+        yield Deployment((a, b), [])
 
 
 def _sql(database_url: str, query: str) -> list[tuple[object, ...]]:
@@ -166,13 +168,10 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
 
     # Two videos first: both workers are idle, so each takes one, and a video takes long
     # enough to be killed in the middle of it.
-    clips = [
-        media.video(tmp_path / f"clip-{n}.mp4", width=1280, height=720, seconds=3).read_bytes()
-        for n in range(2)
-    ]
+    clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=3).read_bytes()
     uploaded = [
         (stack.upload(tenant, job, f"clip-{n}.mp4", clip, "video/mp4"), n)
-        for n, (stack, clip) in enumerate(zip((a, b), clips, strict=True))
+        for n, stack in enumerate((a, b))
     ]
     videos = {photo for photo, _ in uploaded}
     uploaded += _upload_through_both(deployment, tenant, job, 0, BEFORE_KILL)
