@@ -23,9 +23,9 @@ from tests.support.stack import Stack, running_stack
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 PASSWORD = "load test crew password"
-# Every virtual user comes from 127.0.0.1, where real crews come from many addresses: the
-# per-address limit is lifted for the run; the per-key limit stays as configured.
-SERVER_ENV = {"JOBSHOTS_RATE_LIMIT_PER_IP": "0"}
+# The test stack's rate limits count every request but sit far above what the run sends:
+# every virtual user comes from 127.0.0.1, where real crews come from many addresses.
+SERVER_ENV: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

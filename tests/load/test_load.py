@@ -1,4 +1,4 @@
-"""A reduced load run in CI: 10 users for 20 s; latencies are reported, never asserted."""
+"""A reduced load run in CI: 10 users for 15 s; latencies are reported, never asserted."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.acceptance
 
 REDUCED = LoadPlan(
     users=10,
-    seconds=20,
+    seconds=15,
     spawn_rate=10,
     max_requests=5_000,
     wait=(0.2, 1.0),
