@@ -19,8 +19,12 @@ from jobshots.db.types import utcnow
 
 LAST_USED_PRECISION = timedelta(minutes=1)
 NAME_MAX = 100
-# One answer for a missing, malformed, unknown or revoked key: none tells a prober more.
-REFUSED = "missing or invalid API key"
+# One answer for a missing, malformed, unknown, wrong, expired or revoked credential (a key or a
+# sign-in token): none tells a prober more.
+REFUSED = "missing or invalid credentials"
+# Looked up for a malformed key, so it costs the query a well-formed one does (no key has it:
+# prefixes are hex).
+_NO_SUCH_PREFIX = "-" * 12
 
 
 @dataclass(frozen=True)
@@ -77,15 +81,11 @@ def authenticate(uow: UnitOfWork, secret: str | None, ip: str | None) -> Princip
     """The caller a presented key stands for; Unauthenticated or IpNotAllowed otherwise."""
     if not secret:
         raise Unauthenticated(REFUSED)
-    prefix = tokens.prefix_of(secret.strip())
-    key = repository.by_prefix(uow.session, prefix) if prefix else None
-    if (
-        key is None
-        or key.revoked_at is not None
-        or not tokens.matches(secret.strip(), key.key_hash)
-    ):
-        raise Unauthenticated(REFUSED)
-    if not key.user.is_active:
+    presented = secret.strip()
+    key = repository.by_prefix(uow.session, tokens.prefix_of(presented) or _NO_SUCH_PREFIX)
+    # One query, one hash and one comparison whichever way it fails: timing tells nothing.
+    matched = tokens.matches(presented, key.key_hash if key is not None else tokens.DECOY_HASH)
+    if key is None or not matched or key.revoked_at is not None or not key.user.is_active:
         raise Unauthenticated(REFUSED)
     if key.allowed_ips and not _ip_allowed(ip, key.allowed_ips):
         raise IpNotAllowed("this API key may not be used from your IP address")

@@ -38,6 +38,10 @@ def hash_key(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+# Compared against when no key was found, so a miss costs what a wrong secret does.
+DECOY_HASH = hash_key("jsk_000000000000_" + "0" * 43)
+
+
 def matches(secret: str, key_hash: str) -> bool:
     """Constant-time comparison of a presented key with a stored hash."""
     return hmac.compare_digest(hash_key(secret), key_hash)

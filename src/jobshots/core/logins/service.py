@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from jobshots.core import audit
+from jobshots.core.apikeys.service import REFUSED as CREDENTIALS_REFUSED
 from jobshots.core.errors import Invalid, Unauthenticated
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
@@ -83,11 +84,12 @@ def authenticate(uow: UnitOfWork, token: str, ip: str | None) -> Principal:
     row = uow.session.scalars(
         select(LoginToken).where(LoginToken.token_hash == _hash(token.strip()))
     ).one_or_none()
-    # Found by its hash, so comparing takes no secret-dependent time.
+    # Found by its hash, so comparing takes no secret-dependent time. Refused in the words an
+    # API key is (the same Bearer header carries either), so neither tells a prober which it was.
     if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
-        raise Unauthenticated("invalid or expired token")
+        raise Unauthenticated(CREDENTIALS_REFUSED)
     if not row.user.is_active:
-        raise Unauthenticated("invalid or expired token")
+        raise Unauthenticated(CREDENTIALS_REFUSED)
     return users.principal_of(row.user, ip=ip, login_id=row.id)
 
 
