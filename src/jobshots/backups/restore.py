@@ -6,11 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+
 from jobshots.backups import common, media
 from jobshots.backups.errors import BackupCorrupt, RestoreRefused
 from jobshots.backups.manifest import MEDIA_DIR, Manifest, file_digest, read
 from jobshots.config import Settings
 from jobshots.core.evidence import signing
+from jobshots.db.migrate import alembic_config
 from jobshots.storage.base import Storage, StorageError
 
 
@@ -107,7 +111,7 @@ def _check_empty(settings: Settings, storage: Storage, holds_data: bool, force: 
 
 
 def _warnings(settings: Settings, manifest: Manifest) -> list[str]:
-    found = []
+    found = _schema_warnings(manifest.schema_revision)
     if signing.signer(settings.signing_key_bytes).public_key != manifest.signing_public_key:
         found.append(
             "JOBSHOTS_SIGNING_KEY differs from the backed-up server's: its history and exports "
@@ -119,3 +123,17 @@ def _warnings(settings: Settings, manifest: Manifest) -> list[str]:
             "when the backup was taken (listed in the manifest's `missing`)"
         )
     return found
+
+
+def _schema_warnings(revision: str | None) -> list[str]:
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = scripts.get_current_head()
+    if revision == head:
+        return []
+    try:
+        known = revision is not None and scripts.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
+        return [f"the backup's schema revision {revision} is unknown to this version (at {head})"]
+    return [f"the backup's schema is at revision {revision}: run `jobshots db upgrade` (to {head})"]
