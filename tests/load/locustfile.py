@@ -26,6 +26,11 @@ PHOTOS = [Path(path).read_bytes() for path in FIXTURE["photos"]]
 _seen = {"requests": 0, "stopping": False}
 _environment: dict[str, Environment] = {}
 _people = itertools.count()
+# Each kind of work early on: the uploads, then a list, a rendition and a page, then the rest.
+FIRST_ROUND = (
+    *("upload_crm", "upload_fulcrum", "upload_maintenance", "list_crm", "fetch_rendition"),
+    *("jobs_page", "list_fulcrum", "list_maintenance", "fetch_signed_rendition", "job_page"),
+)
 
 
 @events.init.add_listener
@@ -67,6 +72,9 @@ class CrewAndOffice(HttpUser):
             headers={"Origin": self.host or ""},
             name="POST /login",
         )
+        # One of everything first, so that even a short run reaches every route; then the mix.
+        for step in FIRST_ROUND:
+            getattr(self, step)()
 
     @property
     def _bearer(self) -> dict[str, str]:

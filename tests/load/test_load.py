@@ -35,7 +35,9 @@ def test_a_short_mixed_load_fails_under_a_tenth_of_a_percent_and_loses_no_upload
     assert report.error_rate < 0.001, report.markdown()
     served = {route.name for route in report.routes if route.requests > 0}
     assert set(UPLOAD_ROUTES) <= served, "every API's upload was exercised"
-    assert {"GET /app/jobs", "GET /files/[rendition]", "GET /api/v2/photos.json"} <= served
+    assert "GET /api/v1/jobs/[job]/photos" in served
+    assert "GET /app/jobs" in served
+    assert served & {"GET /api/v2/photos/[key]/thumbnail.jpg", "GET /api/v2/photos/[key]/large.jpg"}
     assert report.photos_acknowledged > 0
     assert report.photos_stored == report.photos_acknowledged
     written = json.loads(data.read_text())
