@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench clean browser pg-client
+.PHONY: install run test lint format bench soak clean browser pg-client
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.perceptual_hash
+
+# Load for 5 minutes (report in build/load-report.md and .json), then two of everything at full
+# size (needs JOBSHOTS_TEST_DATABASE_URL). Long: never part of `make test`.
+soak: $(STAMP)
+	$(BIN)/python -m tests.load --users 50 --seconds 300 --report build/load-report
+	JOBSHOTS_SOAK=1 $(BIN)/python -m pytest -p no:xdist -q -rs tests/acceptance/test_two_of_everything.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
