@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,6 +84,15 @@ def _fail(exc: CoreError) -> typer.Exit:
     return typer.Exit(1)
 
 
+def _log_to_stderr() -> None:
+    """Jobshots' own messages (recovery, cleanup, each task's outcome) at INFO, beside uvicorn's."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+    ours = logging.getLogger("jobshots")
+    ours.addHandler(handler)
+    ours.setLevel(logging.INFO)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -92,6 +102,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
+    _log_to_stderr()
     typer.echo(f"Jobshots listening on http://{host}:{port} (public URL {settings.base_url})")
     uvicorn.run(
         "jobshots.app:create_app",
@@ -116,6 +127,7 @@ def worker(
         typer.echo("error: workers need PostgreSQL; with SQLite `jobshots serve` does the work")
         raise typer.Exit(2)
     ctx = build_context(settings)
+    _log_to_stderr()
     typer.echo(f"Jobshots worker: {concurrency} job(s) at a time")
     try:
         run_worker(ctx, concurrency)
