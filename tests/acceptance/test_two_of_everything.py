@@ -167,18 +167,25 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
     _start_worker(deployment, "b")
 
     # Two videos first: both workers are idle, so each takes one, and a video takes long
-    # enough to be killed in the middle of it.
+    # enough to be caught in the middle of it.
     clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=3).read_bytes()
-    uploaded = [
-        (stack.upload(tenant, job, f"clip-{n}.mp4", clip, "video/mp4"), n)
-        for n, stack in enumerate((a, b))
-    ]
-    videos = {photo for photo, _ in uploaded}
-    uploaded += _upload_through_both(deployment, tenant, job, 0, BEFORE_KILL)
-    held = _wait_for(lambda: _held_video(url, doomed_id), 60, "worker a to hold a video")
-    kill_group(doomed)
-    [(state,)] = _sql(url, f"SELECT state FROM photos WHERE id = {held}")
-    assert state == "stored", "killed too late to prove anything"
+
+    def first_half() -> list[tuple[str, int]]:
+        clips = [
+            (stack.upload(tenant, job, f"clip-{n}.mp4", clip, "video/mp4"), n)
+            for n, stack in enumerate((a, b))
+        ]
+        return clips + _upload_through_both(deployment, tenant, job, 0, BEFORE_KILL)
+
+    # Uploads go on while worker a is killed the moment it is seen in the middle of a video.
+    with ThreadPoolExecutor(1) as background:
+        sending = background.submit(first_half)
+        held = _wait_for(lambda: _held_video(url, doomed_id), 60, "worker a to hold a video")
+        kill_group(doomed)
+        [(state,)] = _sql(url, f"SELECT state FROM photos WHERE id = {held}")
+        assert state == "stored", "killed too late to prove anything"
+        uploaded = sending.result()
+    videos = {photo for photo, _ in uploaded[:2]}
     uploaded += _upload_through_both(deployment, tenant, job, BEFORE_KILL, AFTER_KILL)
 
     def all_processed() -> bool:
