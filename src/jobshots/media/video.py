@@ -39,6 +39,14 @@ _ROTATE_FILTERS = {
 }
 _UNSPECIFIED_COLORSPACE = 2
 _DEFAULT_RATE = Fraction(30)
+# The ISO/QuickTime demuxer, named rather than guessed from the bytes: a playlist (HLS,
+# ffconcat) posing as a video is never parsed, and only the local file itself is ever opened.
+_DEMUXER = "mov"
+_READ_OPTIONS = {
+    "protocol_whitelist": "file",
+    "format_whitelist": "mov,mp4,m4a,3gp,3g2,mj2",
+    "enable_drefs": "0",
+}
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,12 @@ def variant_sizes(facts: VideoFacts) -> list[tuple[str, int, int]]:
     return sizes
 
 
+def _open(source: Path) -> InputContainer:
+    return av.open(str(source), format=_DEMUXER, container_options=dict(_READ_OPTIONS))
+
+
 def _poster(source: Path) -> tuple[VideoFacts, pyvips.Image]:
-    with av.open(str(source)) as container:
+    with _open(source) as container:
         stream = _video_stream(container)
         frame = _first_frame(container, stream)
         facts = _facts(container, stream, frame)
@@ -165,7 +177,7 @@ def _transcode(source: Path, facts: VideoFacts, out_dir: Path) -> list[RenderedF
     sizes = variant_sizes(facts)
     if not sizes:
         return []
-    with av.open(str(source)) as container, contextlib.ExitStack() as stack:
+    with _open(source) as container, contextlib.ExitStack() as stack:
         video = _video_stream(container)
         audio = container.streams.audio[0] if container.streams.audio else None
         streams = [video] if audio is None else [video, audio]

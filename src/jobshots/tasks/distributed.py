@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from jobshots.core.context import Context
 from jobshots.core.tasks import Payload, Task
-from jobshots.media.pipeline import configure_worker_process, decode
+from jobshots.tasks.decoding import decoding_pool
 from jobshots.tasks.registry import TASK_NAMES, Handler, handlers
 from jobshots.tasks.sweeper import Sweeper
 
@@ -112,8 +112,9 @@ def close_abandoned_jobs(database_url: str, silent_for: float) -> int:
 def run_worker(ctx: Context, concurrency: int) -> None:
     """Run jobs until stopped, sweeping for lost work alongside."""
     global _worker_handlers
-    _worker_handlers = handlers(ctx, decode)
-    configure_worker_process()
+    # Decoding in limited child processes: a hostile file never takes this worker down.
+    decoders = decoding_pool(ctx.settings, concurrency)
+    _worker_handlers = handlers(ctx, decoders)
     heartbeat = ctx.settings.worker_heartbeat_seconds
     url = ctx.settings.database_url
     sweeper = Sweeper(
@@ -132,3 +133,4 @@ def run_worker(ctx: Context, concurrency: int) -> None:
         )
     finally:
         sweeper.stop()
+        decoders.close()

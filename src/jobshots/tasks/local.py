@@ -1,15 +1,15 @@
-"""The embedded runner: worker threads for I/O, worker processes (one per core) for decoding."""
+"""The embedded runner: worker threads for I/O, limited worker processes (one per core) for
+decoding."""
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from jobshots.core.context import Context
 from jobshots.core.tasks import Task
-from jobshots.media.pipeline import DecodeJob, DecodeResult, configure_worker_process, decode
+from jobshots.tasks.decoding import decoding_pool
 from jobshots.tasks.registry import handlers
 from jobshots.tasks.sweeper import Sweeper
 
@@ -22,12 +22,9 @@ class LocalRunner:
     def __init__(self, ctx: Context) -> None:
         workers = ctx.settings.media_workers
         self._threads = ThreadPoolExecutor(workers, thread_name_prefix="jobshots-task")
-        # forkserver: never fork a process that already runs threads and an event loop.
-        context = multiprocessing.get_context("forkserver")
-        self._decoders = ProcessPoolExecutor(
-            workers, mp_context=context, initializer=configure_worker_process
-        )
-        self._handlers = handlers(ctx, self._decode)
+        # A file that goes past a limit kills only its own worker, which is replaced.
+        self._decoders = decoding_pool(ctx.settings, workers)
+        self._handlers = handlers(ctx, self._decoders)
         self._in_flight: set[str] = set()
         self._lock = threading.Lock()
         self._sweeper = Sweeper(ctx, self.enqueue, immediate_first_sweep=True)
@@ -49,10 +46,7 @@ class LocalRunner:
         """Stop sweeping and drop queued work (the sweep finds it again on the next start)."""
         self._sweeper.stop()
         self._threads.shutdown(wait=False, cancel_futures=True)
-        self._decoders.shutdown(wait=False, cancel_futures=True)
-
-    def _decode(self, job: DecodeJob) -> DecodeResult:
-        return self._decoders.submit(decode, job).result()
+        self._decoders.close()
 
     def _run(self, task: Task) -> None:
         try:

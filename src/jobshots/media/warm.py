@@ -1,0 +1,11 @@
+"""Imported by the decoding fork server: what decoding would otherwise load in every worker."""
+
+from __future__ import annotations
+
+# imagehash imports scipy.fftpack on its first hash, which takes ~0.5 s.
+import scipy.fftpack  # type: ignore[import-untyped]  # noqa: F401
+from PIL import Image
+
+from jobshots.media import exif, pipeline  # noqa: F401
+
+Image.init()
