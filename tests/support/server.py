@@ -55,9 +55,11 @@ class ServerProcess:
             JOBSHOTS_BASE_URL=self.base_url,
             # Limits stay on (every answer carries their headers) but far above what a test
             # sends from 127.0.0.1; tests/acceptance/test_rate_limits.py sets its own.
-            JOBSHOTS_RATE_LIMIT_PER_KEY="1000000",
-            JOBSHOTS_RATE_LIMIT_PER_IP="1000000",
-            **self.extra_env,
+            **{
+                "JOBSHOTS_RATE_LIMIT_PER_KEY": "1000000",
+                "JOBSHOTS_RATE_LIMIT_PER_IP": "1000000",
+                **self.extra_env,
+            },
         )
         return env
 

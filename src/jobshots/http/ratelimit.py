@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 EXEMPT = ("/healthz", "/static/")
 # Where a request's tallies wait for its answer's headers (the request's ASGI state).
 TALLIES = "rate_tallies"
+# Set once the caller is counted: a session is checked again by routes that also take keys.
+COUNTED = "rate_caller_counted"
 # Addresses whose last tally an uncounted request may show.
 REMEMBERED = 10_000
 
@@ -45,10 +47,11 @@ class TooManyRequests(HttpError):
 
 
 def limit_caller(request: Request, uow: UnitOfWork, principal: Principal) -> None:
-    """Count an authenticated request against its key's limit; refuse it once over."""
-    tally = ratelimits.count_caller(uow, principal)
-    if tally is None:
+    """Count an authenticated request against its key's limit (once); refuse it once over."""
+    state = request.scope.setdefault("state", {})
+    if state.get(COUNTED) or not (tally := ratelimits.count_caller(uow, principal)):
         return
+    state[COUNTED] = True
     # Committed now: on SQLite a failing request would otherwise undo its count, and on
     # PostgreSQL the counter's row would stay locked, queueing the key's other requests.
     uow.commit()

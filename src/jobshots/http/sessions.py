@@ -16,6 +16,7 @@ from jobshots.core.uow import UnitOfWork
 from jobshots.http.auth import client_ip
 from jobshots.http.caller import Call
 from jobshots.http.csrf import HEADER
+from jobshots.http.ratelimit import limit_caller
 
 COOKIE = "jobshots_session"
 
@@ -25,7 +26,10 @@ def browser_session(request: Request, uow: UnitOfWork) -> Principal | None:
     secret = request.cookies.get(COOKIE)
     if not secret:
         return None
-    return sessions.authenticate(uow, secret, client_ip(request))
+    principal = sessions.authenticate(uow, secret, client_ip(request))
+    if principal is not None:
+        limit_caller(request, uow, principal)
+    return principal
 
 
 def remember(response: Response, started: Started, settings: Settings) -> None:
