@@ -162,8 +162,8 @@ class CrewAndOffice(HttpUser):
 
     @task(3)
     def fetch_signed_rendition(self) -> None:
-        """A browser follows a signed rendition link, as the job page's thumbnails do."""
-        self.client.get(random.choice(self.company["links"]), name="GET /files/[rendition]")
+        """A browser follows a signed rendition link (to this server or the S3 store)."""
+        self.client.get(random.choice(self.company["links"]), name="GET [signed rendition link]")
 
     @task(3)
     def jobs_page(self) -> None:

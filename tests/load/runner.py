@@ -10,7 +10,6 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from PIL import Image
 from sqlalchemy import func, select
@@ -151,16 +150,13 @@ def _set_passwords(stack: Stack, emails: list[str]) -> None:
 
 
 def _renditions(stack: Stack, api_key: str) -> dict[str, list[str]]:
-    """The seeded photos' access keys and their renditions' signed links (path and query)."""
+    """The seeded photos' access keys and their renditions' signed links (the server's own, or
+    presigned URLs of the S3 store)."""
     with stack.client() as client:
         listed = client.get("/api/v2/photos.json", headers={"X-ApiToken": api_key})
     listed.raise_for_status()
     photos = listed.json()["photos"]
-    links = []
-    for photo in photos:
-        for version in ("thumbnail", "large"):
-            parts = urlsplit(photo[version])
-            links.append(f"{parts.path}?{parts.query}")
+    links = [photo[version] for photo in photos for version in ("thumbnail", "large")]
     return {"photos": [photo["access_key"] for photo in photos], "links": links}
 
 
