@@ -200,17 +200,3 @@ def test_restore_brings_a_deleted_photo_back_and_is_recorded(ctx: Context) -> No
         assert [p.id for p in photos.of_job(uow, owner, job)] == [photo_id]
     [event] = _events(ctx, "photo.restored")
     assert event.job_uuid == job
-
-
-def test_a_purged_photo_cannot_be_restored(ctx: Context) -> None:
-    owner, _, photo_id = _setup(ctx)
-    with ctx.uow() as uow:
-        photos.delete(uow, owner, photos.PhotoRef(id=photo_id))
-    with ctx.uow() as uow:
-        photo = uow.session.get_one(Photo, photo_id)
-        photo.purged_at = photo.deleted_at
-    with ctx.uow() as uow, pytest.raises(Conflict, match="purged"):
-        photos.restore(uow, owner, photos.PhotoRef(id=photo_id))
-    with ctx.uow() as uow:
-        assert uow.session.get_one(Photo, photo_id).deleted_at is not None
-    assert _events(ctx, "photo.restored") == []

@@ -158,6 +158,10 @@ def test_a_purged_photo_cannot_be_restored(ctx: Context) -> None:
     assert _sweep(ctx) == 1
     with ctx.uow() as uow, pytest.raises(Conflict, match="purged"):
         photos.restore(uow, owner, photos.PhotoRef(id=photo))
+    with ctx.uow() as uow:
+        assert uow.session.get_one(Photo, photo).deleted_at is not None
+        restored = select(AuditEvent).where(AuditEvent.action == "photo.restored")
+        assert uow.session.scalars(restored).all() == []
 
 
 def test_files_stay_when_the_purge_does_not_commit(ctx: Context) -> None:
