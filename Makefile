@@ -45,6 +45,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.perceptual_hash
+	$(BIN)/python -m bench.decode_isolation
 
 # Load for 5 minutes (report in build/load-report.md and .json), then two of everything at full
 # size (needs JOBSHOTS_TEST_DATABASE_URL). Long: never part of `make test`.
