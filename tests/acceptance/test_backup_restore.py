@@ -33,7 +33,8 @@ from tests.support.stack import S3_CREDENTIALS, Stack, Tenant, running_stack
 
 pytestmark = pytest.mark.acceptance
 
-VARIANTS = [("sqlite", "local"), ("postgresql", "local"), ("sqlite", "s3")]
+# Each database's snapshot and each store's copy, in two drills rather than four.
+VARIANTS = [("sqlite", "local"), ("postgresql", "s3")]
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class Uploader:
                 photo = made.json()["data"]["photos"][0]["uuid"]
                 digest = hashlib.sha256(data).hexdigest()
                 self.acknowledged.append(Acknowledged(photo, digest, time.monotonic()))
+                # A steady stream, not a flood: the server's processing shares the CPU.
+                self._stop.wait(0.05)
 
 
 @dataclass
@@ -104,6 +107,7 @@ class Drill:
     backup_dir: Path
     backup_output: str
     restore_output: str
+    restore_warnings: str
     restored: Stack
 
 
@@ -188,6 +192,7 @@ def drill(
                 backup_dir=backup_dir,
                 backup_output=made.stdout,
                 restore_output=restored.stdout,
+                restore_warnings=restored.stderr,
                 restored=Stack(server, storage, media_root, s3, bucket),
             )
         finally:
@@ -241,6 +246,7 @@ def test_every_restored_photo_row_has_its_file(drill: Drill) -> None:
     assert manifest["missing"] == []
     assert manifest["counts"]["photos"] == len(rows)
     assert f"{len(rows)} photos" in drill.restore_output
+    assert drill.restore_warnings == ""
 
 
 def _settings(server: ServerProcess) -> Settings:
