@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 
 from jobshots.core.context import Context
 from jobshots.core.tasks import Payload, Task
+from jobshots.media.pipeline import configure_worker_process
 from jobshots.tasks.decoding import decoding_pool
 from jobshots.tasks.registry import TASK_NAMES, Handler, handlers
 from jobshots.tasks.sweeper import Sweeper
@@ -115,6 +116,7 @@ def run_worker(ctx: Context, concurrency: int) -> None:
     # Decoding in limited child processes: a hostile file never takes this worker down.
     decoders = decoding_pool(ctx.settings, concurrency)
     _worker_handlers = handlers(ctx, decoders)
+    configure_worker_process()  # for what else here uses the image libraries (reports)
     heartbeat = ctx.settings.worker_heartbeat_seconds
     url = ctx.settings.database_url
     sweeper = Sweeper(
