@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -40,8 +41,16 @@ GRACE = timedelta(hours=1)
 
 
 @pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[Context]:
-    """A core over a fresh database and a fresh store of each kind."""
+def store(
+    request: pytest.FixtureRequest,
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Context]:
+    """A core over a fresh database and a fresh store of each kind, with a temporary directory
+    of its own (the sweep looks there for the work folders of killed processes)."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     if request.param == "local":
         storage_url = f"file://{tmp_path / 'media'}"
     else:
@@ -131,7 +140,18 @@ def _world(ctx: Context) -> tuple[Principal, uuid.UUID, dict[str, str]]:
 
 def _age(path: Path, by: timedelta) -> None:
     then = time.time() - by.total_seconds()
-    os.utime(path, (then, then))
+    for item in [*path.rglob("*"), path]:
+        os.utime(item, (then, then))
+
+
+def _folder(parent: Path, name: str, age: timedelta | None = None) -> Path:
+    """A work folder holding one file, last written `age` ago (or now)."""
+    folder = parent / name
+    folder.mkdir()
+    (folder / "original").write_bytes(b"z" * 1000)
+    if age is not None:
+        _age(folder, age)
+    return folder
 
 
 def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
@@ -157,6 +177,12 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
     stale = ctx.storage.staging_dir() / "upload-killed-midway"
     stale.write_bytes(b"x" * 1000)
     _age(stale, GRACE * 2)
+    # A report's work folder in staging, and a processing's in the temporary directory.
+    stale_folders = [
+        _folder(ctx.storage.staging_dir(), "tmp-report-killed", GRACE * 2),
+        _folder(Path(tempfile.gettempdir()), "jobshots-media-killed", GRACE * 2),
+    ]
+    other_program = _folder(Path(tempfile.gettempdir()), "someone-elses", GRACE * 2)
     # Object stores keep whole seconds, cut down: everything above is older than `cutoff`, and
     # a second on, all below is newer.
     cutoff = datetime.now(UTC)
@@ -165,13 +191,14 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
     _put(ctx, young)
     streaming = ctx.storage.staging_dir() / "upload-in-progress"
     streaming.write_bytes(b"y" * 1000)
+    working = _folder(Path(tempfile.gettempdir()), "jobshots-media-working")
 
     caplog.set_level(logging.INFO, logger=orphans.__name__)
     swept = orphans.sweep(ctx, now=cutoff + GRACE)
 
     purged_files = {k for k in owned if f"/photos/{Path(named['purged']).parent.name}/" in k}
     assert purged_files == {named["purged"]}
-    assert swept == orphans.Swept(orphans=len(orphaned) + 1, staged=1)
+    assert swept == orphans.Swept(orphans=len(orphaned) + 1, staged=3)
     assert _stored(ctx) == (owned - purged_files) | {not_ours, young}
     assert {
         named["live"],
@@ -181,7 +208,10 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
         named["document"],
     } <= (_stored(ctx))
     assert not stale.exists()
+    assert not any(folder.exists() for folder in stale_folders)
     assert streaming.exists()
+    assert working.exists()
+    assert other_program.exists()
     with ctx.uow() as uow:
         events = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action == orphans.REMOVED)
@@ -196,8 +226,10 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
     assert "upload-killed-midway" in logged
 
     # A day later the young orphan and the upload that never finished are old enough to go.
-    assert orphans.sweep(ctx, now=utcnow() + GRACE * 2) == orphans.Swept(orphans=1, staged=1)
+    assert orphans.sweep(ctx, now=utcnow() + GRACE * 2) == orphans.Swept(orphans=1, staged=2)
     assert young not in _stored(ctx)
     assert not streaming.exists()
+    assert not working.exists()
+    assert other_program.exists()
     assert orphans.sweep(ctx, now=utcnow() + GRACE * 2) == orphans.Swept(orphans=0, staged=0)
     assert owner.company_id == acme

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +16,7 @@ from pathlib import Path
 from jobshots.core import audit
 from jobshots.core.cleanup import repository
 from jobshots.core.context import Context
+from jobshots.core.photos import processing
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.types import utcnow
 from jobshots.storage import keys
@@ -26,21 +31,27 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Swept:
-    """What one sweep removed: stored objects no row owns, and stale staged uploads."""
+    """What one sweep removed: stored objects no row owns, and staged uploads and work folders
+    left by killed processes."""
 
     orphans: int
     staged: int
 
 
 def sweep(ctx: Context, now: datetime | None = None) -> Swept:
-    """Remove the store's orphans and the staging area's leftovers older than the grace."""
+    """Remove the store's orphans, and the staged uploads and work folders of killed processes,
+    older than the grace."""
     cutoff = (now or utcnow()) - timedelta(seconds=ctx.settings.orphan_grace_seconds)
     old = (f for f in ctx.storage.list_objects("companies/") if f.modified <= cutoff)
     orphans = 0
     for batch in _batches(old):
         with ctx.uow() as uow:
             orphans += _remove_unowned(uow, batch)
-    return Swept(orphans=orphans, staged=_remove_staged(ctx.storage.staging_dir(), cutoff))
+    leftovers = [
+        *ctx.storage.staging_dir().iterdir(),
+        *Path(tempfile.gettempdir()).glob(f"{processing.WORK_FOLDER_PREFIX}*"),
+    ]
+    return Swept(orphans=orphans, staged=_remove_leftovers(leftovers, cutoff))
 
 
 def _remove_unowned(uow: UnitOfWork, files: list[StoredFile]) -> int:
@@ -72,22 +83,35 @@ def _remove_unowned(uow: UnitOfWork, files: list[StoredFile]) -> int:
     return len(unowned)
 
 
-def _remove_staged(staging: Path, cutoff: datetime) -> int:
-    """Delete staged uploads last written before `cutoff`: their requests died with a process."""
+def _remove_leftovers(paths: list[Path], cutoff: datetime) -> int:
+    """Delete staged uploads and work folders last written before `cutoff`: whatever made them
+    died with its process (a live upload or task keeps writing, so stays younger)."""
     removed = 0
-    for path in sorted(staging.iterdir()):
+    for path in sorted(paths):
         try:
-            st = path.lstat()
-            if not path.is_file() or datetime.fromtimestamp(st.st_mtime, tz=UTC) > cutoff:
+            written = _last_written(path)
+            if written > cutoff:
                 continue
-            path.unlink()
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
         except FileNotFoundError:
             continue  # finished, or removed by another sweep, meanwhile
-        log.info(
-            "removed staged upload %s (%d bytes): its request never finished", path.name, st.st_size
-        )
+        log.info("removed %s, last written %s: what wrote it never finished", path, written)
         removed += 1
     return removed
+
+
+def _last_written(path: Path) -> datetime:
+    """When the file, or anything in the folder, was last written."""
+    latest = path.lstat().st_mtime
+    if path.is_dir():
+        for folder, _, files in os.walk(path):
+            for name in [folder, *(os.path.join(folder, f) for f in files)]:
+                with contextlib.suppress(FileNotFoundError):
+                    latest = max(latest, os.lstat(name).st_mtime)
+    return datetime.fromtimestamp(latest, tz=UTC)
 
 
 def _batches(files: Iterable[StoredFile]) -> Iterator[list[StoredFile]]:

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 
 PROCESS_PHOTO = "process_photo"
 MAX_ATTEMPTS = 3
+# Each processing copies the original into a folder of this name, in the system's temporary
+# directory; one left by a killed process is removed by core/cleanup/orphans.py.
+WORK_FOLDER_PREFIX = "jobshots-media-"
 Decoder = Callable[[DecodeJob], DecodeResult]
 READY_STATES = ("stored",)
 REPROCESS_STATES = ("stored", "processed", "failed")
@@ -49,7 +52,7 @@ def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool 
             return photo.state if photo else "missing"
         company_uuid = uow.session.get_one(Company, photo.company_id).uuid
         photo_uuid, key = photo.uuid, photo.storage_key
-    with tempfile.TemporaryDirectory(prefix="jobshots-media-") as work:
+    with tempfile.TemporaryDirectory(prefix=WORK_FOLDER_PREFIX) as work:
         try:
             source, sniffed, checksum = _fetch(ctx, key, Path(work))
             result = decoder(
