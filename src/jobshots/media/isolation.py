@@ -89,6 +89,9 @@ class DecodingPool:
                 # A worker that decoded before may carry the blame of earlier files: the
                 # file gets one more try in a fresh one, so a limit only names its own file.
                 outcome = self._run(self._new(), job)
+        if self._closed and outcome[0] in ("died", "timeout"):
+            # Stopped with the runner: the file is not to blame, and is decoded again later.
+            raise DecodeError("the decoding workers were stopped")
         return _result(outcome, self.limits)
 
     def close(self) -> None:
@@ -200,7 +203,10 @@ def _result(outcome: Outcome, limits: DecodeLimits) -> DecodeResult:
     if isinstance(detail, int) and detail < 0:
         if -detail == signal.SIGXCPU:
             raise LimitExceeded(f"decoding used more than {limits.cpu_seconds} s of CPU time")
-        raise DecoderCrashed(f"decoding crashed ({signal.Signals(-detail).name})")
+        name = signal.Signals(-detail).name
+        if -detail == signal.SIGKILL:
+            raise DecoderCrashed(f"decoding was killed ({name})")
+        raise DecoderCrashed(f"decoding crashed ({name})")
     raise DecodeError(f"the decoding process ended without a result (exit code {detail})")
 
 
