@@ -5,6 +5,7 @@ Reduced for CI; `make soak` sets JOBSHOTS_SOAK=1 for the full size.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import subprocess
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import boto3
+import httpx
 import psycopg
 import pytest
 from sqlalchemy import func, select
@@ -118,16 +120,25 @@ def _start_worker(deployment: Deployment, name: str) -> tuple[subprocess.Popen[b
     return proc, _wait_for(registered, 60, f"worker {name} to register")
 
 
+@dataclass(frozen=True)
+class Sent:
+    """An acknowledged upload: the photo, the server (0 or 1) that took it, its bytes' SHA-256."""
+
+    photo: str
+    server: int
+    sha256: str
+
+
 def _upload_through_both(
     deployment: Deployment, tenant: Tenant, job: str, first: int, count: int
-) -> list[tuple[str, int]]:
+) -> list[Sent]:
     """`count` distinct photos, alternately through each server, four at a time."""
 
-    def send(number: int) -> tuple[str, int]:
+    def send(number: int) -> Sent:
         server = number % 2
         data = site_photo(number)
         photo = deployment.servers[server].upload(tenant, job, f"site-{number}.jpg", data)
-        return photo, server
+        return Sent(photo, server, hashlib.sha256(data).hexdigest())
 
     with ThreadPoolExecutor(4) as pool:
         return list(pool.map(send, range(first, first + count)))
@@ -170,9 +181,10 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
     # enough to be caught in the middle of it.
     clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=3).read_bytes()
 
-    def first_half() -> list[tuple[str, int]]:
+    def first_half() -> list[Sent]:
+        digest = hashlib.sha256(clip).hexdigest()
         clips = [
-            (stack.upload(tenant, job, f"clip-{n}.mp4", clip, "video/mp4"), n)
+            Sent(stack.upload(tenant, job, f"clip-{n}.mp4", clip, "video/mp4"), n, digest)
             for n, stack in enumerate((a, b))
         ]
         return clips + _upload_through_both(deployment, tenant, job, 0, BEFORE_KILL)
@@ -185,7 +197,7 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
         [(state,)] = _sql(url, f"SELECT state FROM photos WHERE id = {held}")
         assert state == "stored", "killed too late to prove anything"
         uploaded = sending.result()
-    videos = {photo for photo, _ in uploaded[:2]}
+    videos = {sent.photo for sent in uploaded[:2]}
     uploaded += _upload_through_both(deployment, tenant, job, BEFORE_KILL, AFTER_KILL)
 
     def all_processed() -> bool:
@@ -195,7 +207,7 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
         return waiting == [0]
 
     _wait_for(all_processed, 300 if SOAK else 120, "every photo to be processed")
-    photos = [photo for photo, _ in uploaded]
+    photos = [sent.photo for sent in uploaded]
     assert a.photo_rows() == len(photos) == 2 + BEFORE_KILL + AFTER_KILL
 
     # Once in effect: one set of renditions, one processing event, no stray objects.
@@ -229,18 +241,21 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
     assert statuses[0] == ("failed",), statuses
     assert statuses[-1] == ("succeeded",), statuses
 
-    # Visible through either server, whichever took the upload: metadata and rendition bytes.
+    # Visible through either server, whichever took the upload: the original byte for byte
+    # from the other server's link, and a rendition through it.
     with a.client() as via_a, b.client() as via_b:
-        for photo, sent_to in uploaded:
+        for sent in uploaded:
             answers = [
-                client.get(f"/api/v1/jobs/{job}/photos/{photo}", headers=tenant.auth)
+                client.get(f"/api/v1/jobs/{job}/photos/{sent.photo}", headers=tenant.auth)
                 for client in (via_a, via_b)
             ]
-            assert [answer.status_code for answer in answers] == [200, 200], photo
-            assert answers[0].json()["data"]["photo"]["uuid"] == photo
-            other = (via_b, via_a)[sent_to]
+            assert [answer.status_code for answer in answers] == [200, 200], sent
+            other = (via_b, via_a)[sent.server]
+            original = httpx.get(answers[1 - sent.server].json()["data"]["photo"]["photo_url"])
+            assert hashlib.sha256(original.content).hexdigest() == sent.sha256, sent
             thumbnail = other.get(
-                f"/api/v2/photos/{photo}/thumbnail.jpg", headers={"X-ApiToken": tenant.api_key}
+                f"/api/v2/photos/{sent.photo}/thumbnail.jpg",
+                headers={"X-ApiToken": tenant.api_key},
             )
-            assert thumbnail.status_code == 200, photo
+            assert thumbnail.status_code == 200, sent
             assert thumbnail.content[:3] == b"\xff\xd8\xff"
