@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,6 +22,17 @@ def take(settings: Settings, directory: Path) -> Manifest:
     before its row commits; an object stored after the snapshot is copied with no row, harmless.
     """
     _prepare(directory)
+    try:
+        return _take(settings, directory)
+    except OSError as exc:
+        _clear(directory)
+        raise BackupFailed(f"writing the backup into {directory} failed: {exc}") from exc
+    except BaseException:
+        _clear(directory)  # it was empty: a failed backup leaves nothing half-written
+        raise
+
+
+def _take(settings: Settings, directory: Path) -> Manifest:
     started = _now()
     kind = common.database_kind(settings)
     tool = common.database_tool(kind)
@@ -57,6 +69,14 @@ def _prepare(directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupFailed(f"cannot create {directory}: {exc}") from exc
+
+
+def _clear(directory: Path) -> None:
+    for entry in directory.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _now() -> str:
