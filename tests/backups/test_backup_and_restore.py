@@ -108,6 +108,10 @@ def test_a_backup_restores_into_a_migrated_empty_database_under_its_encryption_k
             update={"previous_encryption_keys": ctx.settings.encryption_key}
         )
         done = restore.run(rotated, tmp_path / "backup")
+        # Run again over it, as after a restore that stopped half-way: --force replaces it all.
+        with pytest.raises(RestoreRefused, match="already holds companies"):
+            restore.run(rotated, tmp_path / "backup")
+        assert restore.run(rotated, tmp_path / "backup", force=True).counts == made.counts
     assert done.counts == made.counts
     assert done.counts["photos"] == 3
     for key in keys:
