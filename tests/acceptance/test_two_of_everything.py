@@ -179,7 +179,7 @@ def test_two_servers_and_two_workers_process_every_photo_once_when_a_worker_is_k
 
     # Two videos first: both workers are idle, so each takes one, and a video takes long
     # enough to be caught in the middle of it.
-    clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=3).read_bytes()
+    clip = media.video(tmp_path / "clip.mp4", width=1280, height=720, seconds=2).read_bytes()
 
     def first_half() -> list[Sent]:
         digest = hashlib.sha256(clip).hexdigest()
