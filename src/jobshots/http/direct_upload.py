@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from jobshots.core import errors
 from jobshots.core.errors import Invalid, TooLarge
-from jobshots.http.apis import Api
+from jobshots.http.apis import Api, failures
 from jobshots.http.caller import ProcessContext
 from jobshots.http.errors import status_for
 from jobshots.http.multipart import read_multipart
@@ -56,7 +56,15 @@ def render_error(exc: errors.CoreError) -> Response:
     return _s3_error(status, code, exc.message)
 
 
-API = Api("direct uploads", router, ("/uploads/",), render_error)
+# S3's `<Error><Code>..</Code><Message>..</Message></Error>`.
+XML_ERROR = {"type": "string"}
+API = Api(
+    "direct uploads",
+    router,
+    ("/uploads/",),
+    render_error,
+    errors=failures(XML_ERROR, 400, 403, 404, 429, media_type="application/xml"),
+)
 
 
 def _s3_error(status: int, code: str, message: str) -> Response:

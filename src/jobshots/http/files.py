@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
 from fastapi import APIRouter, Query
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -16,7 +16,23 @@ router = APIRouter(tags=["files"])
 CHUNK = 256 * 1024
 
 
-@router.get("/files/{key:path}", summary="Download a file through a signed, expiring URL")
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {
+        "description": "No such file, or a signature that is wrong or expired",
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "properties": {"error": {"type": "string"}}}
+            }
+        },
+    }
+}
+
+
+@router.get(
+    "/files/{key:path}",
+    summary="Download a file through a signed, expiring URL",
+    responses=NOT_FOUND,
+)
 def download(
     key: str,
     ctx: ProcessContext,

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from jobshots.core import errors
 from jobshots.core.errors import TooLarge
 from jobshots.core.uploads import resumable
-from jobshots.http.apis import Api
+from jobshots.http.apis import Api, failures
 from jobshots.http.auth import authorization
 from jobshots.http.caller import Call, ProcessContext, api_key, caller
 from jobshots.http.errors import HttpError, status_for
@@ -45,8 +45,8 @@ def _tus_request(request: Request) -> None:
 Tus = Depends(_tus_request)
 
 
-@router.options("/jobs/{job_uuid}/photos", summary="What this tus server supports")
-@router.options("/uploads/{upload_uuid}", summary="What this tus server supports")
+@router.options("/jobs/{job_uuid}/photos", summary="What this tus server supports", status_code=204)
+@router.options("/uploads/{upload_uuid}", summary="What this tus server supports", status_code=204)
 def options(ctx: ProcessContext) -> Response:
     """The version, extensions and largest file (the server's; a company's may be lower)."""
     headers = {
@@ -57,7 +57,12 @@ def options(ctx: ProcessContext) -> Response:
     return _answer(204, headers)
 
 
-@router.post("/jobs/{job_uuid}/photos", summary="Create an upload of one photo", dependencies=[Tus])
+@router.post(
+    "/jobs/{job_uuid}/photos",
+    summary="Create an upload of one photo",
+    dependencies=[Tus],
+    status_code=201,
+)
 def create(job_uuid: JobUuid, request: Request, call: Caller) -> Response:
     """Open an upload; `Upload-Metadata` may carry filename, photo_type and client_key."""
     _browser_write(request, call)
@@ -81,7 +86,12 @@ def head(upload_uuid: UploadUuid, call: Caller) -> Response:
     return _answer(200, headers)
 
 
-@router.patch("/uploads/{upload_uuid}", summary="Append bytes at the offset", dependencies=[Tus])
+@router.patch(
+    "/uploads/{upload_uuid}",
+    summary="Append bytes at the offset",
+    dependencies=[Tus],
+    status_code=204,
+)
 async def patch(upload_uuid: UploadUuid, request: Request, call: Caller) -> Response:
     """Append the body at `Upload-Offset`; bytes of a cut-off body are kept for the resume."""
     await run_in_threadpool(_browser_write, request, call)
@@ -100,7 +110,9 @@ async def patch(upload_uuid: UploadUuid, request: Request, call: Caller) -> Resp
     return _answer(204, _progress(state))
 
 
-@router.delete("/uploads/{upload_uuid}", summary="Terminate an upload", dependencies=[Tus])
+@router.delete(
+    "/uploads/{upload_uuid}", summary="Terminate an upload", dependencies=[Tus], status_code=204
+)
 def delete(upload_uuid: UploadUuid, request: Request, call: Caller) -> Response:
     """Remove the upload and the bytes received; a finished upload's photo is kept."""
     _browser_write(request, call)
@@ -179,4 +191,15 @@ def render_error(exc: errors.CoreError) -> Response:
     return JSONResponse(body, status_code=status, headers={"Tus-Resumable": TUS_VERSION})
 
 
-API = Api("tus resumable uploads", router, ("/tus/",), render_error)
+ERROR_BODY = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {"type": "string"}, "fields": {"type": "object"}},
+}
+API = Api(
+    "tus resumable uploads",
+    router,
+    ("/tus/",),
+    render_error,
+    errors=failures(ERROR_BODY, 400, 401, 403, 404, 409, 412, 413, 415, 429),
+)

@@ -5,7 +5,20 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.http.apis import failures
 from jobshots.http.errors import status_for
+
+BODY = {
+    "type": "object",
+    "required": ["success", "error", "code"],
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "fields": {"type": "object", "additionalProperties": {"type": "array"}},
+    },
+}
+RESPONSES = failures(BODY, 400, 401, 403, 404, 409, 429)
 
 
 def render(exc: errors.CoreError) -> Response:

@@ -109,4 +109,4 @@ def _canonical(job_uuid: str) -> str:
     return str(parse_uuid(job_uuid, "job"))
 
 
-API = Api("CRM job photos", router, ("/api/v1/",), errors.render)
+API = Api("CRM job photos", router, ("/api/v1/",), errors.render, errors=errors.RESPONSES)

@@ -5,7 +5,28 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.http.apis import failures
 from jobshots.http.errors import status_for
+
+MESSAGES = {"type": "array", "items": {"type": "string"}}
+BODY = {
+    "anyOf": [
+        {
+            "type": "object",
+            "required": ["photo"],
+            "properties": {
+                "photo": {
+                    "type": "object",
+                    "required": ["errors"],
+                    "properties": {"errors": {"type": "object", "additionalProperties": MESSAGES}},
+                }
+            },
+        },
+        {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+    ]
+}
+RESPONSES = failures(BODY, 400, 401, 403, 404, 409, 422, 429)
+CONTENT = {"application/json": {"schema": BODY}}
 
 # Core field names as Fulcrum's clients know them.
 FIELD_NAMES = {"client_key": "access_key", "job": "record_id", "body": "base"}

@@ -89,8 +89,16 @@ def list_photos(
     return StreamingResponse(body, media_type="application/json")
 
 
-@router.post("", summary="Upload a single photo", status_code=201)
-@router.post(".json", summary="Upload a single photo (.json)", status_code=201)
+AGAIN: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The photo this access_key and these bytes already made"}
+}
+NO_DELETE: dict[int | str, dict[str, Any]] = {
+    405: {"description": "Photos cannot be deleted", "content": errors.CONTENT}
+}
+
+
+@router.post("", summary="Upload a single photo", status_code=201, responses=AGAIN)
+@router.post(".json", summary="Upload a single photo (.json)", status_code=201, responses=AGAIN)
 async def upload_photo(request: Request, call: Caller) -> Response:
     """`photo[access_key]` and `photo[file]`; the same key and bytes again return the first."""
     form = await receive_form(request, call, lambda: photos.upload_limit(call.uow, call.principal))
@@ -151,8 +159,14 @@ def update_photo(
     return wire.one_photo(item, call.base_url)
 
 
-@router.delete("/{access_key}", summary="Not supported: photos cannot be deleted")
-@router.delete("/{access_key}.json", summary="Not supported: photos cannot be deleted (.json)")
+@router.delete(
+    "/{access_key}", summary="Not supported: photos cannot be deleted", responses=NO_DELETE
+)
+@router.delete(
+    "/{access_key}.json",
+    summary="Not supported: photos cannot be deleted (.json)",
+    responses=NO_DELETE,
+)
 def delete_photo(access_key: AccessKey) -> Response:
     """There is no DELETE for photos; unlink them from their record instead."""
     return JSONResponse(
@@ -192,4 +206,4 @@ def _since(value: str | None, field: str) -> datetime | None:
     return parsed
 
 
-API = Api("Fulcrum photos", router, ("/api/v2/",), errors.render)
+API = Api("Fulcrum photos", router, ("/api/v2/",), errors.render, errors=errors.RESPONSES)

@@ -6,7 +6,25 @@ from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
 from jobshots.dialects.maintenance.wire.jobs import FIELD_NAMES
+from jobshots.http.apis import failures
 from jobshots.http.errors import status_for
+
+BODY = {
+    "type": "object",
+    "required": ["success", "error"],
+    "properties": {
+        "success": {"const": False},
+        "error": {"type": "string"},
+        "permission": {"type": "string", "description": "The permission the caller lacks"},
+    },
+}
+RESPONSES = failures(BODY, 400, 401, 403, 404, 409, 413, 429)
+# Every success is the vendor's envelope; what `data` holds varies by operation.
+SUCCESS = {
+    "type": "object",
+    "required": ["success", "message"],
+    "properties": {"success": {"const": True}, "message": {"type": "string"}},
+}
 
 NO_PERMISSION = "You do not have permission to perform this action"
 

@@ -14,12 +14,13 @@ from jobshots.core.errors import Forbidden, NotFound, TooLarge
 from jobshots.core.mail import inbound
 from jobshots.core.mail.reading import MAX_MESSAGE_BYTES
 from jobshots.core.mail.refusals import ReplyRefused
+from jobshots.dialects.maintenance import errors
 from jobshots.dialects.maintenance.wire import inbound as wire
 from jobshots.http.caller import RequestUow
 from jobshots.http.errors import HttpError
 
 log = logging.getLogger(__name__)
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 PATH = "/api/inbound/email"
 INBOUND_HEADER = "X-Inbound-Secret"
 # Refused replies: the request was understood, the message cannot be threaded.
@@ -50,6 +51,12 @@ _RAW_MESSAGE = {
     summary="Thread an e-mailed reply to a case note",
     response_model=None,
     openapi_extra=_RAW_MESSAGE,
+    responses={
+        REFUSED: {
+            "description": "The message cannot be threaded to a note; the error says why",
+            "content": {"application/json": {"schema": errors.BODY}},
+        }
+    },
 )
 async def receive_email(request: Request, uow: RequestUow) -> dict[str, Any]:
     """The raw RFC 822 message as the body; 422 with the reason when it is refused.

@@ -5,7 +5,17 @@ from __future__ import annotations
 from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
+from jobshots.http.apis import failures
 from jobshots.http.errors import MalformedBody, MethodNotAllowed, status_for
+
+# DRF's two bodies: `{"detail": "..."}`, or each field with its messages.
+BODY = {
+    "anyOf": [
+        {"type": "object", "required": ["detail"], "properties": {"detail": {"type": "string"}}},
+        {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+    ]
+}
+RESPONSES = failures(BODY, 400, 401, 403, 404, 409, 429)
 
 # Core field names as this API's clients know them.
 FIELD_NAMES = {

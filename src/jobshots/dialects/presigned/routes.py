@@ -86,7 +86,12 @@ class LineItemBody(BaseModel):
     unit_price: str | None = None
 
 
-@router.post("/photos/", summary="Create a photo and get its presigned upload form")
+@router.post(
+    "/photos/",
+    summary="Create a photo and get its presigned upload form",
+    status_code=201,
+    responses={200: {"description": "The photo this `offline_id` already made"}},
+)
 def create_photo(body: Annotated[PhotoBody, Body()], call: Caller) -> Response:
     """Step 1 of 3: the record, and `upload_url` to POST the file to."""
     made = photos.start_direct_upload(call.uow, call.principal, body.new_upload())
@@ -219,4 +224,5 @@ API = Api(
     ("/light/", f"{VENDOR_BASE}/light/"),
     errors.render,
     mounts=("", VENDOR_BASE),
+    errors=errors.RESPONSES,
 )

@@ -6,7 +6,11 @@ from starlette.responses import JSONResponse, Response
 
 from jobshots.core import errors
 from jobshots.dialects.workphotos.cors import ALLOW_ORIGIN
+from jobshots.http.apis import failures
 from jobshots.http.errors import status_for
+
+BODY = {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}}
+RESPONSES = failures(BODY, 400, 401, 403, 404, 409, 429)
 
 # Core field names as WorkPhotos clients know them.
 FIELD_NAMES = {"title": "name", "job": "jobId"}

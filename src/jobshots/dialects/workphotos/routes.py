@@ -114,4 +114,4 @@ for _route in list(router.routes):
         )
 
 
-API = Api("WorkPhotos jobs", router, ("/job/",), errors.render)
+API = Api("WorkPhotos jobs", router, ("/job/",), errors.render, errors=errors.RESPONSES)
