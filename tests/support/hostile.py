@@ -132,7 +132,9 @@ class HttpTripwire:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
 
     def url(self, path: str) -> str:
