@@ -22,10 +22,12 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
+from jobshots.dialects.maintenance.variants import variant, vendor_form
 from jobshots.dialects.maintenance.wire import amendments as amendment_wire
 from jobshots.dialects.maintenance.wire.jobs import FIELD_NAMES
+from jobshots.http.caller import Call
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 PATH = "/api/jobs/amend-request"
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
 _CORE_NAMES = {wire_name: core for core, wire_name in FIELD_NAMES.items()}
@@ -33,19 +35,25 @@ _CORE_NAMES = {wire_name: core for core, wire_name in FIELD_NAMES.items()}
 _APPROVES = {"approved": True, "approve": True, "rejected": False, "reject": False}
 
 
-class AmendmentBody(BaseModel):
-    """`POST` (propose, or `action=approve|reject`) and `PATCH` (decide) of an amendment."""
+class Proposal(BaseModel):
+    """A proposed change: the job, the field, the value wanted, and why."""
 
     model_config = ConfigDict(extra="ignore")
-    action: str | None = None
     job_uuid: Any = None
     job_id: Any = None
     field_name: Any = None
     requested_value: Any = None
     reason: Any = None
+
+
+class Decision(BaseModel):
+    """A decision on a request: which one (`amend_request_id` or `uuid`), and notes."""
+
+    model_config = ConfigDict(extra="ignore")
+    job_uuid: Any = None
+    job_id: Any = None
     amend_request_id: Any = None
     uuid: Any = None
-    status: Any = None
     notes: Any = None
 
     def request(self) -> amendments.RequestRef:
@@ -62,6 +70,13 @@ class AmendmentBody(BaseModel):
         if self.notes is not None and not isinstance(self.notes, str):
             raise Invalid.field("notes", "must be text")
         return self.notes
+
+
+class AmendmentBody(Proposal, Decision):
+    """`POST` (propose, or `action=approve|reject`) and `PATCH` (decide) of an amendment."""
+
+    action: str | None = None
+    status: Any = None
 
 
 @router.get("/api/jobs/amendable-fields", summary="The fields you may propose to change")
@@ -98,7 +113,12 @@ def read_requests(
     return wire.listed("Amendment requests retrieved", items, total)
 
 
-@router.post(PATH, summary="Propose, approve or reject an amendment", response_model=None)
+@router.post(
+    PATH,
+    summary="Propose, approve or reject an amendment (the vendor's form)",
+    response_model=None,
+    description=vendor_form(PATH, ("create", "approve", "reject")),
+)
 def write_request(body: AmendmentBody, call: Writer) -> dict[str, Any] | JSONResponse:
     """`action=create` (or none; 201): `job_uuid`, `field_name`, `requested_value`, `reason`.
     `action=approve|reject`: `amend_request_id` (or `uuid`), optional `notes`; managers only."""
@@ -108,6 +128,38 @@ def write_request(body: AmendmentBody, call: Writer) -> dict[str, Any] | JSONRes
     if chosen in ("approve", "reject"):
         return _decide(body, call, _APPROVES[chosen])
     raise Invalid.field("action", "must be create, approve or reject")
+
+
+@router.post(
+    variant(PATH, "create"),
+    summary="Propose an amendment",
+    status_code=201,
+    response_model=None,
+    operation_id="jobs_amend_request_create",
+)
+def propose(body: Proposal, call: Writer) -> JSONResponse:
+    """The vendor's `action=create`: `job_uuid`, `field_name`, `requested_value`, `reason`."""
+    return _propose(body, call)
+
+
+@router.post(
+    variant(PATH, "approve"),
+    summary="Approve an amendment",
+    operation_id="jobs_amend_request_approve",
+)
+def approve(body: Decision, call: Writer) -> dict[str, Any]:
+    """The vendor's `action=approve`: `amend_request_id` (or `uuid`), `notes`; managers only."""
+    return _decide(body, call, True)
+
+
+@router.post(
+    variant(PATH, "reject"),
+    summary="Reject an amendment",
+    operation_id="jobs_amend_request_reject",
+)
+def reject(body: Decision, call: Writer) -> dict[str, Any]:
+    """The vendor's `action=reject`: `amend_request_id` (or `uuid`), `notes`; managers only."""
+    return _decide(body, call, False)
 
 
 @router.patch(PATH, summary="Approve or reject an amendment")
@@ -120,7 +172,7 @@ def decide_request(body: AmendmentBody, call: Writer) -> dict[str, Any]:
     return _decide(body, call, approve)
 
 
-def _propose(body: AmendmentBody, call: Writer) -> JSONResponse:
+def _propose(body: Proposal, call: Call) -> JSONResponse:
     job = required_job(text(body.job_id), text(body.job_uuid))
     name = required(text(body.field_name), "field_name").strip()
     field = _CORE_NAMES.get(name)
@@ -138,7 +190,7 @@ def _propose(body: AmendmentBody, call: Writer) -> JSONResponse:
     return JSONResponse({**answer, "amend_request_id": made.id}, status_code=201)
 
 
-def _decide(body: AmendmentBody, call: Writer, approve: bool) -> dict[str, Any]:
+def _decide(body: Decision, call: Call, approve: bool) -> dict[str, Any]:
     job = job_named(text(body.job_id), text(body.job_uuid))
     made = amendments.decide(
         call.uow, call.principal, body.request(), approve, body.notes_text(), job

@@ -12,9 +12,12 @@ from jobshots.core.errors import Invalid
 from jobshots.core.jobs import approvals
 from jobshots.dialects.maintenance import wire
 from jobshots.dialects.maintenance.common import Caller, Writer, required_job, text
+from jobshots.dialects.maintenance.variants import variant, vendor_form
 from jobshots.dialects.maintenance.wire import gates as gate_wire
+from jobshots.http.caller import Call
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
+RULE_PATH = "/api/jobs/approval-gate-rule"
 # The decisions callers send, by the core's; the request's past tense is taken too.
 DECISIONS = {"approve": "approve", "approved": "approve", "reject": "reject", "rejected": "reject"}
 
@@ -29,12 +32,10 @@ class DecisionBody(BaseModel):
     notes: Any = None
 
 
-class RuleBody(BaseModel):
-    """`POST /api/jobs/approval-gate-rule`: `action=set` (only the fields sent change) or
-    `action=delete`."""
+class RuleFields(BaseModel):
+    """The rule's fields: only those sent change."""
 
     model_config = ConfigDict(extra="ignore")
-    action: str | None = None
     status_id: Any = None
     budget_over: Any = None
     job_type_ids: Any = None
@@ -43,6 +44,13 @@ class RuleBody(BaseModel):
         """The fields sent."""
         sent = self.model_fields_set & approvals.RULE_FIELDS
         return approvals.RuleChange({name: getattr(self, name) for name in sent})
+
+
+class RuleBody(RuleFields):
+    """`POST /api/jobs/approval-gate-rule`: `action=set` (only the fields sent change) or
+    `action=delete`."""
+
+    action: str | None = None
 
 
 @router.get("/api/jobs/approval-gate", summary="A job's approval gate")
@@ -68,7 +76,7 @@ def decide(body: DecisionBody, call: Writer) -> dict[str, Any]:
     return wire.ok(message, gate_wire.gate(made))
 
 
-@router.get("/api/jobs/approval-gate-rule", summary="The company's approval gate rule")
+@router.get(RULE_PATH, summary="The company's approval gate rule")
 def read_rule(call: Caller) -> dict[str, Any]:
     """The status the gate guards and the conditions of the jobs it holds; null when none."""
     found = approvals.rule(call.uow, call.principal)
@@ -76,17 +84,47 @@ def read_rule(call: Caller) -> dict[str, Any]:
 
 
 @router.post(
-    "/api/jobs/approval-gate-rule", summary="Set or remove the company's approval gate rule"
+    RULE_PATH,
+    summary="Set or remove the company's approval gate rule (the vendor's form)",
+    description=vendor_form(RULE_PATH, ("set", "delete")),
 )
 def write_rule(body: RuleBody, call: Writer, action: str | None = None) -> dict[str, Any]:
     """`action=set` (the default): `status_id`, `budget_over`, `job_type_ids`, only those sent
     change; `action=delete` removes the rule. Managers and owners only."""
     chosen = body.action or action or "set"
     if chosen in ("delete", "remove"):
-        approvals.change_rule(call.uow, call.principal, approvals.RuleChange({"status_id": None}))
-        return _answer("Approval gate rule removed", None)
+        return _remove_rule(call)
     if chosen != "set":
         raise Invalid.field("action", "must be set or delete")
+    return _set_rule(call, body)
+
+
+@router.post(
+    variant(RULE_PATH, "set"),
+    summary="Set the company's approval gate rule",
+    operation_id="jobs_approval_gate_rule_set",
+)
+def set_rule(body: RuleFields, call: Writer) -> dict[str, Any]:
+    """`status_id`, `budget_over`, `job_type_ids`: only those sent change. Managers only."""
+    return _set_rule(call, body)
+
+
+@router.post(
+    variant(RULE_PATH, "delete"),
+    summary="Remove the company's approval gate rule",
+    operation_id="jobs_approval_gate_rule_delete",
+)
+def remove_rule(call: Writer) -> dict[str, Any]:
+    """No gate holds any job afterwards. Managers and owners only."""
+    return _remove_rule(call)
+
+
+def _remove_rule(call: Call) -> dict[str, Any]:
+    approvals.change_rule(call.uow, call.principal, approvals.RuleChange({"status_id": None}))
+    return _answer("Approval gate rule removed", None)
+
+
+def _set_rule(call: Call, body: RuleFields) -> dict[str, Any]:
     change = body.change()
     if "status_id" in change.values and change.values["status_id"] is None:
         raise Invalid.field("status_id", "must be a status id (use action=delete to remove)")

@@ -24,16 +24,18 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
+from jobshots.dialects.maintenance.variants import variant, vendor_form
 from jobshots.dialects.maintenance.wire import notes as wire
 from jobshots.http.caller import Call
 from jobshots.http.csrf import presented_token
 from jobshots.media.incoming import IncomingFile
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 PATH = "/api/jobs/case-notes"
+ACTIONS = ("create", "update", "delete")
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
 
-_NOTE_FORM = {
+_NOTE_FORM: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
@@ -73,6 +75,53 @@ _NOTE_FORM = {
 }
 
 
+_CREATE = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["note_text"],
+                    "properties": {
+                        "job_uuid": {"type": "string", "format": "uuid"},
+                        "job_id": {"type": "integer"},
+                        "note_text": {"type": "string"},
+                        "send_email": {"type": "boolean"},
+                        "in_reply_to": {"type": "string", "format": "uuid"},
+                    },
+                }
+            },
+            "multipart/form-data": _NOTE_FORM["requestBody"]["content"]["multipart/form-data"],
+        },
+    }
+}
+_NOTE = {"uuid": {"type": "string", "format": "uuid"}, "note_id": {"type": "integer"}}
+_UPDATE = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        **_NOTE,
+                        "note_text": {"type": "string"},
+                        "is_pinned": {"type": "boolean"},
+                    },
+                }
+            }
+        },
+    }
+}
+_DELETE = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"type": "object", "properties": _NOTE}}},
+    }
+}
+
+
 @router.get(PATH, summary="List a job's case notes")
 def read_notes(
     call: Caller,
@@ -105,13 +154,57 @@ def read_attachments(
 
 @router.post(
     PATH,
-    summary="Write, change or delete a case note",
+    summary="Write, change or delete a case note (the vendor's form)",
     response_model=None,
     openapi_extra=_NOTE_FORM,
+    description=vendor_form(PATH, ACTIONS),
 )
 async def write_notes(request: Request, call: Caller, action: str | None = None) -> dict[str, Any]:
     """Create (JSON, URL-encoded, or multipart with files), `action=update` (`note_text`
     and/or `is_pinned`, by `uuid`) or `action=delete` (by `uuid`)."""
+    return await _received(request, call, None, action)
+
+
+@router.post(
+    variant(PATH, "create"),
+    summary="Write a case note",
+    response_model=None,
+    openapi_extra=_CREATE,
+    operation_id="jobs_case_notes_create",
+)
+async def create_note(request: Request, call: Caller) -> dict[str, Any]:
+    """The vendor's create: JSON or URL-encoded, or multipart with files attached."""
+    return await _received(request, call, "create", None)
+
+
+@router.post(
+    variant(PATH, "update"),
+    summary="Change a case note",
+    response_model=None,
+    openapi_extra=_UPDATE,
+    operation_id="jobs_case_notes_update",
+)
+async def update_note(request: Request, call: Caller) -> dict[str, Any]:
+    """The vendor's `action=update`: `note_text` and/or `is_pinned`, by `uuid`."""
+    return await _received(request, call, "update", None)
+
+
+@router.post(
+    variant(PATH, "delete"),
+    summary="Delete a case note",
+    response_model=None,
+    openapi_extra=_DELETE,
+    operation_id="jobs_case_notes_delete",
+)
+async def delete_note(request: Request, call: Caller) -> dict[str, Any]:
+    """The vendor's `action=delete`, by `uuid`."""
+    return await _received(request, call, "delete", None)
+
+
+async def _received(
+    request: Request, call: Call, path_action: str | None, action: str | None
+) -> dict[str, Any]:
+    """A write of either form; the action a variant's path names wins over one sent."""
     if content_type(request) == "multipart/form-data":
         form = await checked_form(
             request, call, lambda: notes.upload_limit(call.uow, call.principal)
@@ -119,18 +212,22 @@ async def write_notes(request: Request, call: Caller, action: str | None = None)
         try:
             values = {name: form.value(name) for name in form.fields}
             files = [incoming for _, incoming in form.files]
-            return await run_in_threadpool(_write, call, values, action, files)
+            return await run_in_threadpool(_write, call, values, path_action, action, files)
         finally:
             form.discard()
     values = await body_values(request)
     await run_in_threadpool(checked_write, call, await presented_token(request))
-    return await run_in_threadpool(_write, call, values, action, [])
+    return await run_in_threadpool(_write, call, values, path_action, action, [])
 
 
 def _write(
-    call: Call, values: Mapping[str, Any], action: str | None, files: Sequence[IncomingFile]
+    call: Call,
+    values: Mapping[str, Any],
+    path_action: str | None,
+    action: str | None,
+    files: Sequence[IncomingFile],
 ) -> dict[str, Any]:
-    chosen = text(values.get("action")) or action or "create"
+    chosen = path_action or text(values.get("action")) or action or "create"
     if chosen == "create":
         made = notes.create(
             call.uow,

@@ -23,17 +23,59 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
+from jobshots.dialects.maintenance.variants import variant, vendor_form
 from jobshots.dialects.maintenance.wire import photos as wire
 from jobshots.http.caller import Call
 from jobshots.http.csrf import presented_token
 from jobshots.http.multipart import ReceivedForm
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 PATH = "/api/jobs/photos"
+ACTIONS = ("upload", "delete")
 # The vendor's reference names the file `photo`, its guide `file`; the `[]` forms are how
 # PHP-style clients send several files under one name.
 FILE_FIELDS = ("photo", "file", "photo[]", "file[]")
 
+_JOB = {
+    "job_id": {"type": "integer"},
+    "job_uuid": {"type": "string", "format": "uuid"},
+}
+_FILES = {
+    "type": "array",
+    "items": {"type": "string", "format": "binary"},
+    "description": "One or more images or videos (or as `file`)",
+}
+_PHOTO = {
+    "id": {"type": "integer"},
+    "photo_uuid": {"type": "string", "format": "uuid"},
+}
+_UPLOAD = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["photo"],
+                    "properties": {
+                        **_JOB,
+                        "photo_type": {"type": "string", "enum": list(wire.GROUPS)},
+                        "photo": _FILES,
+                    },
+                }
+            }
+        },
+    }
+}
+_DELETE = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            kind: {"schema": {"type": "object", "properties": {**_JOB, **_PHOTO}}}
+            for kind in ("application/json", "application/x-www-form-urlencoded")
+        },
+    }
+}
 _UPLOAD_FORM = {
     "requestBody": {
         "required": True,
@@ -79,15 +121,50 @@ def list_photos(
 
 
 @router.post(
-    PATH, summary="Upload or delete photos", response_model=None, openapi_extra=_UPLOAD_FORM
+    PATH,
+    summary="Upload or delete photos (the vendor's form)",
+    response_model=None,
+    openapi_extra=_UPLOAD_FORM,
+    description=vendor_form(PATH, ACTIONS),
 )
 async def write_photos(request: Request, call: Caller, action: str | None = None) -> dict[str, Any]:
     """Multipart `action=upload` or `action=delete`; `delete` also as JSON or URL-encoded."""
+    return await _write(request, call, None, action)
+
+
+@router.post(
+    variant(PATH, "upload"),
+    summary="Upload photos to a job",
+    response_model=None,
+    openapi_extra=_UPLOAD,
+    operation_id="jobs_photos_upload",
+)
+async def upload_photos(request: Request, call: Caller) -> dict[str, Any]:
+    """The vendor's `action=upload`: multipart, `job_id` or `job_uuid`, the files."""
+    return await _write(request, call, "upload", None)
+
+
+@router.post(
+    variant(PATH, "delete"),
+    summary="Delete a photo (kept as evidence)",
+    response_model=None,
+    openapi_extra=_DELETE,
+    operation_id="jobs_photos_delete",
+)
+async def delete_photo_variant(request: Request, call: Caller) -> dict[str, Any]:
+    """The vendor's `action=delete`: by `id` or `photo_uuid`, within the job if one is named."""
+    return await _write(request, call, "delete", None)
+
+
+async def _write(
+    request: Request, call: Call, path_action: str | None, action: str | None
+) -> dict[str, Any]:
+    """A write of either form; the action a variant's path names wins over one sent."""
     if content_type(request) == "multipart/form-data":
-        return await _from_form(request, call, action)
+        return await _from_form(request, call, path_action, action)
     values = await body_values(request)
     await run_in_threadpool(checked_write, call, await presented_token(request))
-    chosen = _action(text(values.get("action")) or action)
+    chosen = _action(path_action or text(values.get("action")) or action)
     if chosen == "upload":
         raise Invalid.field("photo", "must be sent as multipart/form-data")
     await run_in_threadpool(_delete, call, values)
@@ -102,7 +179,9 @@ async def delete_photo(request: Request, call: Writer) -> dict[str, Any]:
     return wire.deleted()
 
 
-async def _from_form(request: Request, call: Call, action: str | None) -> dict[str, Any]:
+async def _from_form(
+    request: Request, call: Call, path_action: str | None, action: str | None
+) -> dict[str, Any]:
     # The form is not read yet: a job named in the query string is checked before it is.
     query = request.query_params
     named = job_named(query.get("job_id"), query.get("job_uuid"))
@@ -110,7 +189,7 @@ async def _from_form(request: Request, call: Call, action: str | None) -> dict[s
         request, call, lambda: photos.upload_limit(call.uow, call.principal, named)
     )
     try:
-        chosen = _action(form.value("action") or action)
+        chosen = _action(path_action or form.value("action") or action)
         if chosen == "upload":
             return await _upload(call, form)
         await run_in_threadpool(_delete, call, {name: form.value(name) for name in form.fields})

@@ -19,7 +19,7 @@ from jobshots.dialects.maintenance.common import (
 )
 from jobshots.dialects.maintenance.wire import recalls as wire
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 PATH = "/api/jobs/recall"
 
 Values = Annotated[dict[str, Any], Depends(body_values)]

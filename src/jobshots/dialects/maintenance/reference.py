@@ -13,9 +13,10 @@ from starlette.responses import JSONResponse
 from jobshots.core.errors import Invalid
 from jobshots.core.reference import service as reference
 from jobshots.dialects.maintenance.common import Caller, Writer, required, whole_number
+from jobshots.dialects.maintenance.variants import variant, vendor_form
 from jobshots.dialects.maintenance.wire import reference as wire
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 
 PATHS = {
     "statuses": "/api/jobs/statuses",
@@ -40,14 +41,10 @@ FIELDS = frozenset(
 )  # fmt: skip
 
 
-class OptionBody(BaseModel):
-    """`POST /api/jobs/<kind>`: the action, which option (`uuid` or `ID`), and its fields."""
+class OptionFields(BaseModel):
+    """An option's fields, as a create sends them (the kind's `<x>_name` also names it)."""
 
     model_config = ConfigDict(extra="ignore")
-    action: str | None = None
-    uuid: Any = None
-    ID: Any = None
-    id: Any = None
     name: Any = None
     status_name: Any = None
     job_type_name: Any = None
@@ -83,6 +80,15 @@ class OptionBody(BaseModel):
             given.setdefault("name", getattr(self, alias))
         return given
 
+
+class OptionNamed(BaseModel):
+    """Which option: `ID` (or `id`), else `uuid`."""
+
+    model_config = ConfigDict(extra="ignore")
+    uuid: Any = None
+    ID: Any = None
+    id: Any = None
+
     def option(self) -> reference.ItemRef:
         """The option named by `ID` (or `id`), else by `uuid`."""
         number = self.ID if "ID" in self.model_fields_set else self.id
@@ -94,6 +100,16 @@ class OptionBody(BaseModel):
         if isinstance(self.uuid, str) and self.uuid.strip():
             return reference.ItemRef(uuid=self.uuid)
         raise Invalid.field("uuid", "or ID is required")
+
+
+class OptionChange(OptionFields, OptionNamed):
+    """An update: which option, and only the fields that change."""
+
+
+class OptionBody(OptionChange):
+    """`POST /api/jobs/<kind>`: the action, which option (`uuid` or `ID`), and its fields."""
+
+    action: str | None = None
 
 
 def _reader(kind: str) -> Callable[..., dict[str, Any]]:
@@ -123,23 +139,48 @@ def _writer(kind: str) -> Callable[..., dict[str, Any] | JSONResponse]:
         body: OptionBody, call: Writer, action: str | None = None
     ) -> dict[str, Any] | JSONResponse:
         chosen = required(body.action or action, "action")
-        if chosen == "create":
-            made = reference.create(call.uow, call.principal, kind, body.sent(kind))
-            return JSONResponse(wire.changed(kind, made, "created"), status_code=201)
-        if chosen == "update":
-            changed = reference.update(
-                call.uow, call.principal, kind, body.option(), body.sent(kind)
-            )
-            return wire.changed(kind, changed, "updated")
-        if chosen == "delete":
-            reference.delete(call.uow, call.principal, kind, body.option())
-            return wire.deleted(kind)
-        raise Invalid.field("action", "must be create, update or delete")
+        if chosen not in WRITES:
+            raise Invalid.field("action", "must be create, update or delete")
+        return WRITES[chosen](kind)(body, call)
 
     write.__doc__ = (
         "`action=create` (201), `update` (only the fields sent) or `delete` (by uuid or ID)."
     )
     return write
+
+
+def _creator(kind: str) -> Callable[..., JSONResponse]:
+    def create(body: OptionFields, call: Writer) -> JSONResponse:
+        made = reference.create(call.uow, call.principal, kind, body.sent(kind))
+        return JSONResponse(wire.changed(kind, made, "created"), status_code=201)
+
+    create.__doc__ = "The vendor's `action=create`: 201 with the new option."
+    return create
+
+
+def _updater(kind: str) -> Callable[..., dict[str, Any]]:
+    def update(body: OptionChange, call: Writer) -> dict[str, Any]:
+        changed = reference.update(call.uow, call.principal, kind, body.option(), body.sent(kind))
+        return wire.changed(kind, changed, "updated")
+
+    update.__doc__ = "The vendor's `action=update`: only the fields sent change."
+    return update
+
+
+def _deleter(kind: str) -> Callable[..., dict[str, Any]]:
+    def delete(body: OptionNamed, call: Writer) -> dict[str, Any]:
+        reference.delete(call.uow, call.principal, kind, body.option())
+        return wire.deleted(kind)
+
+    delete.__doc__ = "The vendor's `action=delete`, by uuid or ID."
+    return delete
+
+
+WRITES: dict[str, Callable[[str], Callable[..., dict[str, Any] | JSONResponse]]] = {
+    "create": _creator,
+    "update": _updater,
+    "delete": _deleter,
+}
 
 
 def _mount(kind: str, path: str) -> None:
@@ -148,9 +189,25 @@ def _mount(kind: str, path: str) -> None:
         path, _reader(kind), methods=["GET"], name=f"list_{kind}", summary=f"List {label}"
     )
     router.add_api_route(
-        path, _writer(kind), methods=["POST"], name=f"change_{kind}",
-        summary=f"Create, update or delete {label}", response_model=None,
-    )  # fmt: skip
+        path,
+        _writer(kind),
+        methods=["POST"],
+        name=f"change_{kind}",
+        summary=f"Create, update or delete {label} (the vendor's form)",
+        description=vendor_form(path, WRITES),
+        response_model=None,
+    )
+    for action, endpoint in WRITES.items():
+        router.add_api_route(
+            variant(path, action),
+            endpoint(kind),
+            methods=["POST"],
+            name=f"{action}_{kind}",
+            summary=f"{action.capitalize()} one of the {label}",
+            response_model=None,
+            operation_id=f"{kind}_{action}",
+            status_code=201 if action == "create" else 200,
+        )
 
 
 for kind_name, kind_path in PATHS.items():

@@ -31,7 +31,15 @@ from jobshots.dialects.maintenance.common import Caller, Writer, required
 from jobshots.http.apis import Api
 from jobshots.http.caller import RequestUow
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter(
+    tags=["Property-maintenance jobs"],
+    responses={
+        200: {
+            "description": "The vendor's success envelope",
+            "content": {"application/json": {"schema": errors.SUCCESS}},
+        }
+    },
+)
 
 
 class Credentials(BaseModel):
@@ -102,4 +110,5 @@ API = Api(
     router,
     ("/api/jobs/", "/api/auth/", "/api/security/", "/api/inbound/"),
     errors.render,
+    errors=errors.RESPONSES,
 )

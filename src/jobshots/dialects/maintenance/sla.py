@@ -11,7 +11,7 @@ from jobshots.core.sla import service as sla
 from jobshots.dialects.maintenance.common import Caller, job_named, whole_number
 from jobshots.dialects.maintenance.wire import sla as wire
 
-router = APIRouter(tags=["Property-maintenance jobs"])
+router = APIRouter()
 LIMIT_DEFAULT, LIMIT_MAX = 50, 200
 
 
