@@ -13,6 +13,7 @@ import base64
 import contextlib
 import hashlib
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -61,7 +62,7 @@ CHUNK = 64 * 1024
 # Per round: where each held upload stops (None: every byte sent, the kill racing the commit),
 # how far into the ZIP the download gets, how long after the worker has fetched the video, and
 # how long after the finalize is sent, the server is killed.
-# The ZIP's share stays well short of the end: loopback buffers hold megabytes in flight.
+# The ZIP's share stays short of the end: the server's send buffer holds megabytes in flight.
 ROUNDS = [
     {"upload_at": CHUNK, "zip_share": 0.0, "decoding_for": 0.0, "finalize_for": 0.0},
     {"upload_at": BODY // 2, "zip_share": 0.25, "decoding_for": 0.15, "finalize_for": 0.01},
@@ -317,16 +318,17 @@ def _events(world: World, action: str) -> Counter[str]:
 
 
 def _cleaned_up(world: World, orphan: str) -> None:
-    """The recovery sweep removes, after the grace, what the killed requests left in staging
-    and a stored file whose row never committed; the removal is in the log and the history."""
+    """The recovery sweep removes, after the grace, what the killed requests left in staging,
+    the killed worker's copy of the video, and a stored file whose row never committed; the
+    removal is in the log and the history."""
     deadline = time.monotonic() + ORPHAN_GRACE + 30
     while time.monotonic() < deadline:
-        staged = list(world.staging.glob("upload-*"))
-        if not staged and orphan not in world.stack.stored_objects():
+        left = [*world.staging.glob("upload-*"), *world.tmpdir.glob("jobshots-media-*")]
+        if not left and orphan not in world.stack.stored_objects():
             break
         time.sleep(0.2)
     else:
-        raise AssertionError(f"left behind: {staged}, {orphan}")
+        raise AssertionError(f"left behind: {left}, {orphan}")
     assert _events(world, "storage.orphan_removed")[orphan.split("/")[3]] == 1
     assert f"removing {orphan}" in world.stack.server.log_text()
 
@@ -372,6 +374,7 @@ def test_a_server_killed_mid_request_loses_nothing_acknowledged(
             for upload in held:
                 upload.release.set()
         assert stack.photo_state(video)[0] == "stored", "killed too late: the video was done"
+        assert set(world.tmpdir.glob("jobshots-media-*/original")) - earlier
         if offsets["upload_at"] is not None:
             assert any(world.staging.glob("upload-*")), "the held uploads left nothing staged"
         stack.put_object(orphan, images.jpeg())
@@ -406,8 +409,13 @@ def _zip_download(world: World) -> Iterator[httpx.Response]:
     """The job's ZIP from the web app, as its owner, read only as far as the caller reads."""
     with signed_in(world.stack, world.tenant.owner_email) as browser:
         cookies = browser.cookies
+    # A small receive window (autotuning would take tens of megabytes), so a reader that stops
+    # reading stops the server too, instead of the rest of the ZIP arriving anyway.
+    small = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, CHUNK)])
     with (
-        httpx.Client(base_url=world.stack.url, cookies=cookies, timeout=60) as client,
+        httpx.Client(
+            base_url=world.stack.url, cookies=cookies, timeout=60, transport=small
+        ) as client,
         client.stream("GET", f"/app/jobs/{world.job}/export.zip") as answer,
     ):
         assert answer.status_code == 200
