@@ -1,0 +1,84 @@
+"""What one company holds, read straight from the database and the store, to show it unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import Table, create_engine, or_, select
+
+import jobshots.db.models  # noqa: F401 - every table registered on the metadata
+from jobshots.db.base import Base
+from jobshots.db.engine import normalise_url
+from tests.support.stack import Stack, Tenant
+
+Snapshot = dict[str, Any]
+# Written by the server's own schedule (each company's history chain verified every so often),
+# whatever anyone sends.
+SCHEDULED = frozenset({"chain_checks"})
+
+
+def company_snapshot(stack: Stack, tenant: Tenant) -> Snapshot:
+    """Every row the company owns (its own, and those of tables hanging off its rows) and every
+    stored object under its prefix, with the objects' SHA-256."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    engine = create_engine(normalise_url(stack.server.database_url))
+    try:
+        with engine.connect() as conn:
+            for table in Base.metadata.sorted_tables:
+                if table.name in SCHEDULED:
+                    continue
+                query = _owned(table, tenant.company_id)
+                if query is not None:
+                    rows[table.name] = sorted((tuple(row) for row in conn.execute(query)), key=repr)
+    finally:
+        engine.dispose()
+    return {"rows": rows, "objects": _objects(stack, f"companies/{tenant.company_uuid}/")}
+
+
+def _owned(table: Table, company_id: int) -> Any:
+    """The query for the company's rows of `table`, or None when it holds no company's rows."""
+    if table.name == "companies":
+        return select(table).where(table.c.id == company_id)
+    if "company_id" in table.c:
+        return select(table).where(table.c.company_id == company_id)
+    links = [
+        fk.parent.in_(select(fk.column).where(fk.column.table.c.company_id == company_id))
+        for fk in table.foreign_keys
+        if "company_id" in fk.column.table.c
+    ]
+    if not links:
+        return None
+    # Any link to the company's rows counts: a pin by A's user on B's job is B's business too.
+    return select(table).where(or_(*links))
+
+
+def _objects(stack: Stack, prefix: str) -> dict[str, str]:
+    """Each stored object's key under `prefix`, with its bytes' SHA-256."""
+    found: dict[str, str] = {}
+    if stack.media_root is not None:
+        for path in stack.media_root.rglob("*"):
+            key = str(path.relative_to(stack.media_root))
+            if path.is_file() and key.startswith(prefix):
+                found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return found
+    assert stack.s3 is not None
+    pages = stack.s3.get_paginator("list_objects_v2").paginate(Bucket=stack.bucket, Prefix=prefix)
+    for page in pages:
+        for item in page.get("Contents", []):
+            body = stack.s3.get_object(Bucket=stack.bucket, Key=item["Key"])["Body"].read()
+            found[item["Key"]] = hashlib.sha256(body).hexdigest()
+    return found
+
+
+def differences(before: Snapshot, after: Snapshot) -> dict[str, Any]:
+    """What changed between two snapshots: each table's rows gone and rows new, and objects."""
+    found: dict[str, Any] = {}
+    for name in before["rows"].keys() | after["rows"].keys():
+        old = {repr(row) for row in before["rows"].get(name, [])}
+        new = {repr(row) for row in after["rows"].get(name, [])}
+        if old != new:
+            found[name] = {"gone": sorted(old - new), "new": sorted(new - old)}
+    if before["objects"] != after["objects"]:
+        found["objects"] = {"before": before["objects"], "after": after["objects"]}
+    return found
