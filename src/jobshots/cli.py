@@ -143,21 +143,25 @@ def reprocess(
 ) -> None:
     """Run processing again for a job, a company or everything, here and now."""
     from jobshots.core.photos import processing
+    from jobshots.tasks.decoding import decoding_pool
 
     if [job is not None, company is not None, everything].count(True) != 1:
         typer.echo("error: give exactly one of --job, --company or --all", err=True)
         raise typer.Exit(2)
     ctx = _context()
+    # Decoded under the same limits as the workers', in a process of its own.
+    decoders = decoding_pool(ctx.settings, 1)
     try:
         ids = processing.photos_to_reprocess(ctx, job_uuid=job, company_ref=company)
         outcomes: dict[str, int] = {}
         with typer.progressbar(ids, label="Reprocessing", show_pos=True) as progress:
             for photo_id in progress:
-                state = processing.reprocess(ctx, photo_id)
+                state = processing.reprocess(ctx, photo_id, decoders)
                 outcomes[state] = outcomes.get(state, 0) + 1
     except CoreError as exc:
         raise _fail(exc) from exc
     finally:
+        decoders.close()
         ctx.close()
     summary = ", ".join(f"{count} {state}" for state, count in sorted(outcomes.items()))
     typer.echo(f"{len(ids)} photo(s): {summary or 'nothing to do'}")

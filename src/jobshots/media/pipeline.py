@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobshots.media import exif, fingerprint, images, video
+from jobshots.media import credentials, exif, fingerprint, images, sniff, video
 
 VIDEO_KINDS = frozenset({"mp4", "mov"})
 
@@ -33,6 +33,8 @@ class DecodeResult:
     # 64-bit perceptual hash of the thumbnail (a video's is its poster frame's), as a signed
     # integer; None when the picture is too flat to tell one scene from another.
     perceptual_hash: int | None = None
+    # The file's Content Credentials, read here too: a manifest is untrusted input as well.
+    credentials: credentials.Credentials | None = None
 
 
 def configure_worker_process() -> None:
@@ -49,14 +51,14 @@ def decode(job: DecodeJob) -> DecodeResult:
     try:
         if job.kind in VIDEO_KINDS:
             facts_of_video, made = video.render_video(job.source, job.out_dir)
-            return DecodeResult(
-                facts=None, video=facts_of_video, renditions=made, perceptual_hash=_hash(made)
-            )
-        facts = exif.read_facts(job.source)
-        made = images.render_image(job.source, job.kind, job.out_dir)
-        return DecodeResult(facts=facts, video=None, renditions=made, perceptual_hash=_hash(made))
+            facts = None
+        else:
+            facts, facts_of_video = exif.read_facts(job.source), None
+            made = images.render_image(job.source, job.kind, job.out_dir)
     except (images.RenderError, exif.UnreadablePhoto) as exc:
         raise UnprocessableMedia(str(exc) or type(exc).__name__) from exc
+    found = credentials.read(job.source, sniff.of_kind(job.kind).mime_type)
+    return DecodeResult(facts, facts_of_video, made, _hash(made), found)
 
 
 def _hash(made: list[images.RenderedFile]) -> int | None:

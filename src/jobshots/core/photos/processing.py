@@ -59,7 +59,7 @@ def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool 
                 DecodeJob(source=source, kind=sniffed.kind, out_dir=Path(work) / "out")
             )
             stored = _store_renditions(ctx, company_uuid, photo_uuid, result)
-            found = credentials.read(source, sniffed.mime_type)
+            found = result.credentials or credentials.read(source, sniffed.mime_type)
         except UnprocessableMedia as exc:
             return _record_failure(ctx, photo_id, str(exc), permanent=True)
         except Exception as exc:
@@ -235,6 +235,6 @@ def photos_to_reprocess(
         return list(uow.session.scalars(query.order_by(Photo.id)))
 
 
-def reprocess(ctx: Context, photo_id: int) -> str:
-    """Process a photo again in this process, whatever state it reached."""
-    return process_photo(ctx, photo_id, decode, force=True)
+def reprocess(ctx: Context, photo_id: int, decoder: Decoder = decode) -> str:
+    """Process a photo again here and now, whatever state it reached."""
+    return process_photo(ctx, photo_id, decoder, force=True)
