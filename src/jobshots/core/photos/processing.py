@@ -66,8 +66,7 @@ def process_photo(ctx: Context, photo_id: int, decoder: Decoder, *, force: bool 
             log.exception("processing photo %s failed", photo_id)
             return _record_failure(ctx, photo_id, f"{type(exc).__name__}: {exc}", permanent=False)
     with ctx.uow() as uow:
-        _record_success(uow, photo_id, result, stored, checksum, found)
-    return "processed"
+        return _record_success(uow, photo_id, result, stored, checksum, found, force=force)
 
 
 def awaiting_processing(
@@ -134,10 +133,15 @@ def _record_success(
     renditions: list[Rendition],
     checksum: str,
     found: credentials.Credentials,
-) -> None:
+    *,
+    force: bool,
+) -> str:
     photo = uow.session.scalars(
         select(Photo).where(Photo.id == photo_id).with_for_update(of=Photo)
     ).one()
+    if not force and photo.state not in READY_STATES:
+        # Another run finished it meanwhile (a worker taken for dead, the sweep): it is done once.
+        return photo.state
     photo.renditions.clear()
     uow.session.flush()
     photo.renditions.extend(renditions)
@@ -159,6 +163,7 @@ def _record_success(
         uow, None, "photo.processed", "photo", photo.uuid,
         company_id=photo.company_id, job_id=photo.job_id, data=_described(photo, checksum),
     )  # fmt: skip
+    return photo.state
 
 
 def _described(photo: Photo, checksum: str) -> dict[str, Any]:
