@@ -9,8 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, create_engine, select
+from sqlalchemy.pool import StaticPool
 
+from jobshots.db.engine import normalise_url
 from jobshots.db.models import Photo
 from tests.support import hostile, media
 from tests.support.stack import Stack, running_stack
@@ -36,12 +38,12 @@ def server(
         yield running
 
 
-def _outcomes(server: Stack, uuids: dict[str, str]) -> dict[str, tuple[str, str | None]]:
-    rows = server.rows(
-        select(Photo.uuid, Photo.state, Photo.failure_reason).where(
-            Photo.uuid.in_([uuid.UUID(value) for value in uuids.values()])
-        )
+def _outcomes(engine: Engine, uuids: dict[str, str]) -> dict[str, tuple[str, str | None]]:
+    query = select(Photo.uuid, Photo.state, Photo.failure_reason).where(
+        Photo.uuid.in_([uuid.UUID(value) for value in uuids.values()])
     )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
     found = {str(photo_uuid): (state, reason) for photo_uuid, state, reason in rows}
     return {name: found[value] for name, value in uuids.items()}
 
@@ -64,6 +66,8 @@ def test_hostile_uploads_fail_alone_while_the_server_and_other_photos_carry_on(
         for name, filename, data, kind in uploads
     }
     answers: list[int] = []
+    # One connection, held while polling: the database is shared with the server and worker.
+    engine = create_engine(normalise_url(server.server.database_url), poolclass=StaticPool)
     with server.client() as client:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -71,11 +75,12 @@ def test_hostile_uploads_fail_alone_while_the_server_and_other_photos_carry_on(
             answers.append(client.get("/healthz").status_code)
             listed = client.get(f"/api/v1/jobs/{job}/photos", headers=tenant.auth)
             answers.append(listed.status_code)
-            if all(state != "stored" for state, _ in _outcomes(server, uuids).values()):
+            if all(state != "stored" for state, _ in _outcomes(engine, uuids).values()):
                 break
-            time.sleep(0.2)
+            time.sleep(0.3)
+    outcomes = _outcomes(engine, uuids)
+    engine.dispose()
     assert set(answers) == {200}
-    outcomes = _outcomes(server, uuids)
     assert outcomes["endless-8k"] == (
         "failed",
         f"decoding used more than {CPU_SECONDS} s of CPU time",
