@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from jobshots.core import audit, permissions
 from jobshots.core.errors import Invalid, NotFound
@@ -13,7 +13,7 @@ from jobshots.core.jobs import service as jobs
 from jobshots.core.lineitems.views import LineItemView, line_item_view
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import LINE_ITEM_KINDS, LineItem
+from jobshots.db.models import LINE_ITEM_KINDS, Job, LineItem
 
 
 def create(
@@ -51,7 +51,7 @@ def get(uow: UnitOfWork, principal: Principal, item_id: int, kind: str) -> LineI
     if not storable(item_id):
         raise NotFound(f"{kind} line item not found")
     query = select(LineItem).where(
-        LineItem.id == item_id, LineItem.company_id == principal.company_id, LineItem.kind == kind
+        LineItem.id == item_id, LineItem.kind == kind, *_within_reach(principal)
     )
     item = uow.session.scalars(query).one_or_none()
     if item is None:
@@ -62,8 +62,8 @@ def get(uow: UnitOfWork, principal: Principal, item_id: int, kind: str) -> LineI
 def list_for(
     uow: UnitOfWork, principal: Principal, job_id: int | None, kind: str | None
 ) -> list[LineItemView]:
-    """The caller's line items, optionally of one job and one kind."""
-    query = select(LineItem).where(LineItem.company_id == principal.company_id)
+    """The caller's line items (of the jobs they reach), optionally of one job and one kind."""
+    query = select(LineItem).where(*_within_reach(principal))
     if job_id is not None:
         if not storable(job_id):
             return []
@@ -71,6 +71,13 @@ def list_for(
     if kind is not None:
         query = query.where(LineItem.kind == kind)
     return [line_item_view(item) for item in uow.session.scalars(query.order_by(LineItem.id))]
+
+
+def _within_reach(principal: Principal) -> list[ColumnElement[bool]]:
+    """Line items of the caller's company on jobs the caller reaches (a contractor's own)."""
+    reach = jobs.reach_of(principal)
+    reached = select(Job.id).where(*reach.live_jobs())
+    return [LineItem.company_id == principal.company_id, LineItem.job_id.in_(reached)]
 
 
 def _decimal(value: str | int | float, field: str) -> Decimal:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 
 from jobshots.core import audit, intake, permissions
@@ -163,7 +163,7 @@ def receive_with_key(
         raise Invalid("photo is invalid", errors)
     assert incoming is not None
     assert details.client_key is not None
-    existing = _retried(uow, company, details.client_key)
+    existing = _retried(uow, principal, company, details.client_key)
     if existing is not None:
         return Received(photo_view(uow, _same_upload(existing, incoming)), created=False)
     job = _job_or_invalid(uow, principal, job_ref)
@@ -185,7 +185,7 @@ def start_direct_upload(uow: UnitOfWork, principal: Principal, new: NewDirectUpl
     """Record a photo and hand back a form for its bytes; the same offline id gives it again."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     if new.offline_id:
-        existing = _retried(uow, company, new.offline_id)
+        existing = _retried(uow, principal, company, new.offline_id)
         if existing is not None:
             form = _form_if_pending(uow, company, existing)
             return Received(photo_view(uow, existing), created=False, upload=form)
@@ -533,10 +533,19 @@ def _check_key(key: str | None) -> dict[str, list[str]]:
     return {}
 
 
-def _retried(uow: UnitOfWork, company: Company, client_key: str) -> Photo | None:
-    """The photo an earlier try made with this key; a deleted one is never handed back as live."""
+def _retried(
+    uow: UnitOfWork, principal: Principal, company: Company, client_key: str
+) -> Photo | None:
+    """The photo an earlier try made with this key; a deleted one is never handed back as live,
+    nor one the caller may not see (another's upload on its way, a job out of their reach)."""
     existing = repository.by_client_key(uow.session, company.id, client_key)
-    if existing is not None and existing.deleted_at is not None:
+    if existing is None:
+        return None
+    seen = repository.shown(company.id, principal.user_id, jobs.reach_of(principal))
+    if uow.session.scalar(select(Photo.id).where(Photo.id == existing.id, seen)) is None:
+        # Keys are unique in a company, so the key cannot be taken again; say no more.
+        raise Invalid.field("client_key", "is already used")
+    if existing.deleted_at is not None:
         raise Invalid.field("client_key", "belongs to a photo that was deleted")
     return existing
 

@@ -74,7 +74,7 @@ def create(
         existing = repository.by_client_key(uow.session, company.id, new.client_key)
         if existing is not None:
             # A retry answers what it started, even if the quota was spent since.
-            return _retried(uow, existing, job.id, new), False
+            return _retried(uow, principal, existing, job.id, new), False
     _check_limits(uow, company, new)
     now = utcnow()
     upload = ResumableUpload(
@@ -99,15 +99,15 @@ def create(
         raced = repository.by_client_key(uow.session, company.id, new.client_key)
         if raced is None:
             raise
-        return _retried(uow, raced, job.id, new), False
+        return _retried(uow, principal, raced, job.id, new), False
     return _state(uow, upload), True
 
 
 def state(uow: UnitOfWork, principal: Principal, upload_ref: str) -> UploadState:
-    """How much of the caller's company's upload has arrived."""
+    """How much of the caller's own upload has arrived."""
     company = photos.photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     upload = repository.find(uow.session, company.id, _parse(upload_ref))
-    if upload is None or _gone(upload):
+    if upload is None or _gone(upload) or not _own(upload, principal):
         raise NotFound("upload not found")
     return _state(uow, upload)
 
@@ -193,8 +193,10 @@ def _check_limits(uow: UnitOfWork, company: Company, new: NewUpload) -> None:
 
 
 def _retried(
-    uow: UnitOfWork, existing: ResumableUpload, job_id: int, new: NewUpload
+    uow: UnitOfWork, principal: Principal, existing: ResumableUpload, job_id: int, new: NewUpload
 ) -> UploadState:
+    if not _own(existing, principal):
+        raise Invalid.field("client_key", "is already used")
     if existing.job_id != job_id or existing.length != new.length:
         raise Invalid.field("client_key", "is already used by a different file")
     return _state(uow, existing)
@@ -203,9 +205,14 @@ def _retried(
 def _locked(uow: UnitOfWork, principal: Principal, upload_ref: str) -> ResumableUpload:
     company = photos.photo_company(uow, principal, permissions.PHOTOS_MANAGE)
     upload = repository.locked(uow.session, company.id, _parse(upload_ref))
-    if upload is None or _gone(upload):
+    if upload is None or _gone(upload) or not _own(upload, principal):
         raise NotFound("upload not found")
     return upload
+
+
+def _own(upload: ResumableUpload, principal: Principal) -> bool:
+    """An upload on its way is its uploader's alone, as a direct upload's pending photo is."""
+    return upload.user_id == principal.user_id
 
 
 def _complete(uow: UnitOfWork, principal: Principal, upload: ResumableUpload) -> None:
