@@ -82,6 +82,8 @@ class World:
     job_id: int
     video: bytes
     tmpdir: Path
+    # The owner's web session (kept in the database, so it outlives each restart).
+    cookies: httpx.Cookies
     # (SHA-256, API) of every file the server answered 2xx for: the same video comes each round.
     acknowledged: Counter[tuple[str, str]] = field(default_factory=Counter)
 
@@ -108,7 +110,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         tenant = stack.new_tenant()
         job_id, job = stack.new_job_ids(tenant)
         clip = media.video(tmp / "clip.mp4", width=1280, height=720, seconds=4)
-        yield World(stack, tenant, job, job_id, clip.read_bytes(), tmp / "tmp")
+        with signed_in(stack, tenant.owner_email) as browser:
+            cookies = browser.cookies
+        yield World(stack, tenant, job, job_id, clip.read_bytes(), tmp / "tmp", cookies)
 
 
 def _photo_bytes() -> bytes:
@@ -258,7 +262,7 @@ def _finalize(world: World, photo: dict[str, Any], data: bytes) -> None:
 
 
 def _zip_of_job(world: World, out: Path) -> None:
-    with signed_in(world.stack, world.tenant.owner_email) as browser:
+    with httpx.Client(base_url=world.stack.url, cookies=world.cookies, timeout=60) as browser:
         made = browser.get(f"/app/jobs/{world.job}/export.zip")
     assert made.status_code == 200
     assert len(made.content) == int(made.headers["Content-Length"])
@@ -407,14 +411,12 @@ def test_a_server_killed_mid_request_loses_nothing_acknowledged(
 @contextmanager
 def _zip_download(world: World) -> Iterator[httpx.Response]:
     """The job's ZIP from the web app, as its owner, read only as far as the caller reads."""
-    with signed_in(world.stack, world.tenant.owner_email) as browser:
-        cookies = browser.cookies
     # A small receive window (autotuning would take tens of megabytes), so a reader that stops
     # reading stops the server too, instead of the rest of the ZIP arriving anyway.
     small = httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, CHUNK)])
     with (
         httpx.Client(
-            base_url=world.stack.url, cookies=cookies, timeout=60, transport=small
+            base_url=world.stack.url, cookies=world.cookies, timeout=60, transport=small
         ) as client,
         client.stream("GET", f"/app/jobs/{world.job}/export.zip") as answer,
     ):
