@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.media import camera_jpeg
 from jobshots.media.isolation import DecodeLimits, DecodingPool
-from jobshots.media.pipeline import DecodeJob, configure_worker_process, decode
+from jobshots.media.pipeline import DecodeJob, configure_worker_process, examine
 
 PHOTOS = 40
 WORKERS = 2
@@ -67,15 +67,15 @@ def run(rounds: int, workdir: Path) -> list[str]:
     )
     samples: dict[str, list[float]] = {"plain": [], "limited": [], "ratio": []}
     with plain_pool, ThreadPoolExecutor(WORKERS) as callers:
-        list(plain_pool.map(decode, work[: 2 * WORKERS]))
+        list(plain_pool.map(examine, work[: 2 * WORKERS]))
         list(callers.map(limited, work[: 2 * WORKERS]))
         for number in range(rounds):
             # Alternate which goes first, so neither always meets a warmer page cache.
             if number % 2:
                 ours = per_second(lambda jobs: callers.map(limited, jobs), work)
-                plain = per_second(lambda jobs: plain_pool.map(decode, jobs), work)
+                plain = per_second(lambda jobs: plain_pool.map(examine, jobs), work)
             else:
-                plain = per_second(lambda jobs: plain_pool.map(decode, jobs), work)
+                plain = per_second(lambda jobs: plain_pool.map(examine, jobs), work)
                 ours = per_second(lambda jobs: callers.map(limited, jobs), work)
             samples["plain"].append(plain)
             samples["limited"].append(ours)

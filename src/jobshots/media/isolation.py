@@ -19,7 +19,7 @@ from jobshots.media.pipeline import (
     DecodeResult,
     UnprocessableMedia,
     configure_worker_process,
-    decode,
+    examine,
 )
 
 # Imported once by the fork server so that each worker starts with them loaded; __main__
@@ -65,8 +65,9 @@ Outcome = tuple[str, Any]
 
 
 class DecodingPool:
-    """Worker processes that each decode one file at a time under the limits. A worker that
-    goes past a limit, dies or hangs is killed and replaced: only its own file fails."""
+    """Worker processes that each examine one file at a time (`pipeline.examine`) under the
+    limits. A worker that goes past a limit, dies or hangs is killed and replaced: only its
+    own file fails."""
 
     def __init__(self, workers: int, limits: DecodeLimits) -> None:
         self.limits = limits
@@ -226,7 +227,7 @@ def serve(conn: Connection, limits: DecodeLimits) -> None:
 def decode_outcome(job: DecodeJob, memory_mb: int) -> Outcome:
     """What decoding `job` came to, as a picklable (verdict, detail)."""
     try:
-        return ("decoded", decode(job))
+        return ("decoded", examine(job))
     except Exception as exc:
         if _out_of_memory(exc, memory_mb):
             return ("memory", None)

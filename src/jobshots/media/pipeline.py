@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jobshots.media import credentials, exif, fingerprint, images, sniff, video
@@ -51,14 +51,21 @@ def decode(job: DecodeJob) -> DecodeResult:
     try:
         if job.kind in VIDEO_KINDS:
             facts_of_video, made = video.render_video(job.source, job.out_dir)
-            facts = None
-        else:
-            facts, facts_of_video = exif.read_facts(job.source), None
-            made = images.render_image(job.source, job.kind, job.out_dir)
+            return DecodeResult(
+                facts=None, video=facts_of_video, renditions=made, perceptual_hash=_hash(made)
+            )
+        facts = exif.read_facts(job.source)
+        made = images.render_image(job.source, job.kind, job.out_dir)
+        return DecodeResult(facts=facts, video=None, renditions=made, perceptual_hash=_hash(made))
     except (images.RenderError, exif.UnreadablePhoto) as exc:
         raise UnprocessableMedia(str(exc) or type(exc).__name__) from exc
+
+
+def examine(job: DecodeJob) -> DecodeResult:
+    """All that processing reads from the file: `decode`, then its Content Credentials."""
+    decoded = decode(job)
     found = credentials.read(job.source, sniff.of_kind(job.kind).mime_type)
-    return DecodeResult(facts, facts_of_video, made, _hash(made), found)
+    return replace(decoded, credentials=found)
 
 
 def _hash(made: list[images.RenderedFile]) -> int | None:
