@@ -26,6 +26,7 @@ from jobshots.media.incoming import Spool
 from jobshots.media.isolation import DecodeError, DecoderCrashed, DecodingPool, LimitExceeded
 from jobshots.media.pipeline import DecodeJob, DecodeResult, UnprocessableMedia
 from jobshots.tasks.decoding import decoding_pool
+from tests.core import test_flags_pipeline as flags_pipeline
 from tests.support import hostile, images, media
 
 CPU_SECONDS = 1
@@ -129,6 +130,22 @@ def test_a_corrupt_file_is_refused_or_decoded_within_the_limits(
     else:
         assert str(result)
     _assert_decodes(pool, tmp_path, files)
+
+
+def test_content_credentials_are_read_in_the_worker(
+    pool: DecodingPool, files: Files, tmp_path: Path
+) -> None:
+    # A manifest is untrusted input too: the worker reads it, and the caller gets the result.
+    signed = flags_pipeline.signed_jpeg(files.jpeg)
+    result = pool(_job(tmp_path, signed, "jpeg"))
+    assert result.credentials is not None
+    assert (result.credentials.status, result.credentials.signer) == (
+        "valid",
+        "Site Camera (Test Cameras Ltd)",
+    )
+    plain = pool(_job(tmp_path, files.jpeg, "jpeg", name="plain"))
+    assert plain.credentials is not None
+    assert plain.credentials.status == "absent"
 
 
 # --- the limits ----------------------------------------------------------------------------
