@@ -45,6 +45,8 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.perceptual_hash
+	$(BIN)/python -m bench.rate_limits
+	$(BIN)/python -m bench.credentials
 	$(BIN)/python -m bench.decode_isolation
 
 # Load for 5 minutes (report in build/load-report.md and .json), then two of everything at full
