@@ -105,11 +105,16 @@ def log_out(uow: UnitOfWork, principal: Principal) -> None:
 
 def matching_user(uow: UnitOfWork, email: str, password: str) -> User | None:
     """The active user with this e-mail address and password, taking the same time if none."""
-    candidates = uow.session.scalars(
-        select(User)
-        .where(User.email == email.strip().lower(), User.is_active.is_(True))
-        .order_by(User.id)
+    candidates = list(
+        uow.session.scalars(
+            select(User)
+            .where(User.email == email.strip().lower(), User.is_active.is_(True))
+            .order_by(User.id)
+        )
     )
+    # A check takes a while: hand back the connection (and SQLite's write lock) first, or a
+    # burst of sign-ins holds up every other request until the database reports it locked.
+    uow.commit()
     for user in candidates:
         if passwords.matches(user.password_hash, password):
             return user
