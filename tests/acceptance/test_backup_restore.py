@@ -35,6 +35,8 @@ pytestmark = pytest.mark.acceptance
 
 # Each database's snapshot and each store's copy, in two drills rather than four.
 VARIANTS = [("sqlite", "local"), ("postgresql", "s3")]
+# The machine's two cores are shared with the other test modules.
+ONE_DECODER = {"JOBSHOTS_MEDIA_WORKERS": "1"}
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def drill(
     tmp = tmp_path_factory.mktemp(f"backup-{backend}-{storage}")
     backup_dir = tmp / "backup"
     (tmp / "live").mkdir()
-    with running_stack(backend, storage, tmp / "live", endpoint, {}) as live:
+    with running_stack(backend, storage, tmp / "live", endpoint, ONE_DECODER) as live:
         tenant = live.new_tenant("Backup Builders")
         job = live.new_job(tenant, "Kitchen refit")
         uploader = Uploader(live, tenant, job)
@@ -177,7 +179,9 @@ def drill(
     (tmp / "target").mkdir()
     with _empty_target(backend, storage, tmp / "target", endpoint) as target:
         database_url, storage_url, media_root, s3, bucket = target
-        server = ServerProcess(database_url, storage_url, tmp / "target", secret_key=secret_key)
+        server = ServerProcess(
+            database_url, storage_url, tmp / "target", ONE_DECODER, secret_key=secret_key
+        )
         restored = server.cli("restore", str(backup_dir))
         server.start()
         try:
