@@ -49,10 +49,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.credentials
 	$(BIN)/python -m bench.decode_isolation
 
-# Load for 5 minutes (report in build/load-report.md and .json), then two of everything at full
-# size (needs JOBSHOTS_TEST_DATABASE_URL). Long: never part of `make test`.
+# Load for 5 minutes on PostgreSQL and S3 (report in build/load-report.md and .json), then two
+# of everything at full size. Both need JOBSHOTS_TEST_DATABASE_URL. Long: never in `make test`.
 soak: $(STAMP)
-	$(BIN)/python -m tests.load --users 50 --seconds 300 --report build/load-report
+	$(BIN)/python -m tests.load --users 50 --seconds 300 --backend postgresql --storage s3 \
+		--report build/load-report
 	JOBSHOTS_SOAK=1 $(BIN)/python -m pytest -p no:xdist -q -rs tests/acceptance/test_two_of_everything.py
 
 clean:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.load.runner import LoadPlan, run
+from tests.support.databases import PG_ENV
 from tests.support.s3server import start_moto_server
 
 
@@ -22,7 +24,14 @@ def main() -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--storage", choices=["local", "s3"], default="local")
     parser.add_argument("--report", type=Path, default=Path("build/load-report"))
+    parser.add_argument(
+        "--workdir", type=Path, default=Path("build/load-run"), help="emptied first"
+    )
     args = parser.parse_args()
+    if args.backend == "postgresql" and not os.environ.get(PG_ENV):
+        parser.error(
+            f"--backend postgresql needs {PG_ENV} (e.g. postgresql://postgres@127.0.0.1/test)"
+        )
     plan = LoadPlan(
         users=args.users,
         seconds=args.seconds,
@@ -33,8 +42,9 @@ def main() -> int:
     )
     with contextlib.ExitStack() as stack:
         endpoint = stack.enter_context(start_moto_server()) if args.storage == "s3" else None
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="jobshots-load-")))
-        report = run(plan, workdir, endpoint)
+        # Kept afterwards: the server's and locust's logs are there.
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        report = run(plan, args.workdir.resolve(), endpoint)
     markdown, data = report.write(args.report)
     print(report.markdown())
     print(f"written to {markdown} and {data}")
