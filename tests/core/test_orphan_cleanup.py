@@ -183,6 +183,8 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
         _folder(Path(tempfile.gettempdir()), "jobshots-media-killed", GRACE * 2),
     ]
     other_program = _folder(Path(tempfile.gettempdir()), "someone-elses", GRACE * 2)
+    # The staging folder of a killed process that had no local root (S3): its upload goes.
+    dead_process = _folder(Path(tempfile.gettempdir()), "jobshots-staging-dead", GRACE * 2)
     # Object stores keep whole seconds, cut down: everything above is older than `cutoff`, and
     # a second on, all below is newer.
     cutoff = datetime.now(UTC)
@@ -198,7 +200,7 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
 
     purged_files = {k for k in owned if f"/photos/{Path(named['purged']).parent.name}/" in k}
     assert purged_files == {named["purged"]}
-    assert swept == orphans.Swept(orphans=len(orphaned) + 1, staged=3)
+    assert swept == orphans.Swept(orphans=len(orphaned) + 1, staged=4)
     assert _stored(ctx) == (owned - purged_files) | {not_ours, young}
     assert {
         named["live"],
@@ -212,6 +214,8 @@ def test_files_no_row_owns_go_after_the_grace_and_every_owned_file_stays(
     assert streaming.exists()
     assert working.exists()
     assert other_program.exists()
+    assert dead_process.is_dir()
+    assert list(dead_process.iterdir()) == []
     with ctx.uow() as uow:
         events = uow.session.scalars(
             select(AuditEvent).where(AuditEvent.action == orphans.REMOVED)

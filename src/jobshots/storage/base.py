@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import urlsplit
 
+# A store without a local root (S3) stages uploads in a folder of this name in the system's
+# temporary directory, one per process.
+STAGING_PREFIX = "jobshots-staging-"
+
 
 class StorageError(Exception):
     """The store could not do what was asked (unreachable, refused, ...)."""

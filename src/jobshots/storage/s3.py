@@ -15,7 +15,13 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from jobshots.storage import keys
-from jobshots.storage.base import StorageError, StoredFile, UploadForm, url_origin
+from jobshots.storage.base import (
+    STAGING_PREFIX,
+    StorageError,
+    StoredFile,
+    UploadForm,
+    url_origin,
+)
 from jobshots.storage.disposition import content_disposition
 
 if TYPE_CHECKING:
@@ -70,7 +76,7 @@ class S3Storage:
     def staging_dir(self) -> Path:
         """A private local directory where uploads are spooled before `put_file`."""
         if self._staging is None:
-            self._staging = Path(tempfile.mkdtemp(prefix="jobshots-staging-"))
+            self._staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
         self._staging.mkdir(parents=True, exist_ok=True)
         return self._staging
 

@@ -20,7 +20,7 @@ from jobshots.core.photos import processing
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.types import utcnow
 from jobshots.storage import keys
-from jobshots.storage.base import StoredFile
+from jobshots.storage.base import STAGING_PREFIX, StoredFile
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +47,14 @@ def sweep(ctx: Context, now: datetime | None = None) -> Swept:
     for batch in _batches(old):
         with ctx.uow() as uow:
             orphans += _remove_unowned(uow, batch)
-    leftovers = [
+    temporary = Path(tempfile.gettempdir())
+    leftovers = {
         *ctx.storage.staging_dir().iterdir(),
-        *Path(tempfile.gettempdir()).glob(f"{processing.WORK_FOLDER_PREFIX}*"),
-    ]
-    return Swept(orphans=orphans, staged=_remove_leftovers(leftovers, cutoff))
+        *temporary.glob(f"{processing.WORK_FOLDER_PREFIX}*"),
+        # Files only: a live process's staging folder must stay for its next upload.
+        *(p for p in temporary.glob(f"{STAGING_PREFIX}*/*") if not p.is_dir()),
+    }
+    return Swept(orphans=orphans, staged=_remove_leftovers(sorted(leftovers), cutoff))
 
 
 def _remove_unowned(uow: UnitOfWork, files: list[StoredFile]) -> int:
@@ -87,7 +90,7 @@ def _remove_leftovers(paths: list[Path], cutoff: datetime) -> int:
     """Delete staged uploads and work folders last written before `cutoff`: whatever made them
     died with its process (a live upload or task keeps writing, so stays younger)."""
     removed = 0
-    for path in sorted(paths):
+    for path in paths:
         try:
             written = _last_written(path)
             if written > cutoff:
