@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +24,7 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import documents as wire
 from jobshots.http.caller import Call
 from jobshots.http.csrf import presented_token
@@ -114,7 +114,7 @@ _FILE: dict[int | str, dict[str, Any]] = {
 )
 def read_documents(
     call: Caller,
-    action: str | None = None,
+    action: Annotated[str | None, action_query(READS)] = None,
     job_id: str | None = None,
     job_uuid: str | None = None,
     uuid: str | None = None,
@@ -158,7 +158,7 @@ def download_document(call: Caller, uuid: str | None = None) -> Response:
     description=vendor_form(PATH, WRITES),
 )
 async def write_documents(
-    request: Request, call: Caller, action: str | None = None
+    request: Request, call: Caller, action: Annotated[str | None, action_query(WRITES)] = None
 ) -> dict[str, Any]:
     """Multipart `action=upload` (one file) or `action=delete`; `delete` also as JSON."""
     return await _write(request, call, None, action)

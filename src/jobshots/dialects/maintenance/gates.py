@@ -3,7 +3,7 @@ company's rule of which jobs it holds (`/api/jobs/approval-gate-rule`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
@@ -12,7 +12,7 @@ from jobshots.core.errors import Invalid
 from jobshots.core.jobs import approvals
 from jobshots.dialects.maintenance import wire
 from jobshots.dialects.maintenance.common import Caller, Writer, required_job, text
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import gates as gate_wire
 from jobshots.http.caller import Call
 
@@ -88,7 +88,11 @@ def read_rule(call: Caller) -> dict[str, Any]:
     summary="Set or remove the company's approval gate rule (the vendor's form)",
     description=vendor_form(RULE_PATH, ("set", "delete")),
 )
-def write_rule(body: RuleBody, call: Writer, action: str | None = None) -> dict[str, Any]:
+def write_rule(
+    body: RuleBody,
+    call: Writer,
+    action: Annotated[str | None, action_query(["set", "delete"])] = None,
+) -> dict[str, Any]:
     """`action=set` (the default): `status_id`, `budget_over`, `job_type_ids`, only those sent
     change; `action=delete` removes the rule. Managers and owners only."""
     chosen = body.action or action or "set"

@@ -18,7 +18,7 @@ from jobshots.core.pagination import SliceRequest
 from jobshots.core.reference import service as reference
 from jobshots.dialects.maintenance import wire
 from jobshots.dialects.maintenance.common import Caller, Writer, flag, required, whole_number
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import commits as commit_wire
 from jobshots.dialects.maintenance.wire import jobs as job_wire
 from jobshots.dialects.maintenance.wire import reference as reference_wire
@@ -145,7 +145,7 @@ def read_jobs(
     call: Caller,
     filters: Filters,
     paging: Paged,
-    action: str | None = None,
+    action: Annotated[str | None, action_query(READS)] = None,
     uuid: str | None = None,
     job_uuid: str | None = None,
 ) -> dict[str, Any]:
@@ -204,7 +204,7 @@ def job_history(
     description=vendor_form(PATH, WRITES),
 )
 def write_job(
-    body: JobBody, call: Writer, action: str | None = None
+    body: JobBody, call: Writer, action: Annotated[str | None, action_query(WRITES)] = None
 ) -> dict[str, Any] | JSONResponse:
     """`action=create` (201 with the new job), `update` (only the fields sent), `delete`."""
     chosen = required(body.action or action, "action")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -24,7 +24,7 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import notes as wire
 from jobshots.http.caller import Call
 from jobshots.http.csrf import presented_token
@@ -125,7 +125,7 @@ _DELETE = {
 @router.get(PATH, summary="List a job's case notes")
 def read_notes(
     call: Caller,
-    action: str | None = None,
+    action: Annotated[str | None, action_query(["list"])] = None,
     job_id: str | None = None,
     job_uuid: str | None = None,
     limit: str | None = None,
@@ -159,7 +159,9 @@ def read_attachments(
     openapi_extra=_NOTE_FORM,
     description=vendor_form(PATH, ACTIONS),
 )
-async def write_notes(request: Request, call: Caller, action: str | None = None) -> dict[str, Any]:
+async def write_notes(
+    request: Request, call: Caller, action: Annotated[str | None, action_query(ACTIONS)] = None
+) -> dict[str, Any]:
     """Create (JSON, URL-encoded, or multipart with files), `action=update` (`note_text`
     and/or `is_pinned`, by `uuid`) or `action=delete` (by `uuid`)."""
     return await _received(request, call, None, action)

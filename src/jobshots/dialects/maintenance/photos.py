@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,7 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import photos as wire
 from jobshots.http.caller import Call
 from jobshots.http.csrf import presented_token
@@ -109,7 +109,7 @@ _UPLOAD_FORM = {
 @router.get(PATH, summary="List a job's photos, grouped by type")
 def list_photos(
     call: Caller,
-    action: str | None = None,
+    action: Annotated[str | None, action_query(["list"])] = None,
     job_id: str | None = None,
     job_uuid: str | None = None,
 ) -> dict[str, Any]:
@@ -127,7 +127,9 @@ def list_photos(
     openapi_extra=_UPLOAD_FORM,
     description=vendor_form(PATH, ACTIONS),
 )
-async def write_photos(request: Request, call: Caller, action: str | None = None) -> dict[str, Any]:
+async def write_photos(
+    request: Request, call: Caller, action: Annotated[str | None, action_query(ACTIONS)] = None
+) -> dict[str, Any]:
     """Multipart `action=upload` or `action=delete`; `delete` also as JSON or URL-encoded."""
     return await _write(request, call, None, action)
 

@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from jobshots.core.errors import Invalid
 from jobshots.core.reference import service as reference
 from jobshots.dialects.maintenance.common import Caller, Writer, required, whole_number
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import reference as wire
 
 router = APIRouter()
@@ -115,7 +115,7 @@ class OptionBody(OptionChange):
 def _reader(kind: str) -> Callable[..., dict[str, Any]]:
     def read(
         call: Caller,
-        action: str | None = None,
+        action: Annotated[str | None, action_query(["list"])] = None,
         search: Annotated[str | None, Query(max_length=200)] = None,
         limit: str | None = None,
         offset: str | None = None,
@@ -134,9 +134,12 @@ def _reader(kind: str) -> Callable[..., dict[str, Any]]:
     return read
 
 
+ACTIONS = action_query(["create", "update", "delete"])
+
+
 def _writer(kind: str) -> Callable[..., dict[str, Any] | JSONResponse]:
     def write(
-        body: OptionBody, call: Writer, action: str | None = None
+        body: OptionBody, call: Writer, action: Annotated[str | None, ACTIONS] = None
     ) -> dict[str, Any] | JSONResponse:
         chosen = required(body.action or action, "action")
         if chosen not in WRITES:

@@ -18,7 +18,7 @@ from jobshots.dialects.maintenance.common import (
     text,
     whole_number,
 )
-from jobshots.dialects.maintenance.variants import variant, vendor_form
+from jobshots.dialects.maintenance.variants import action_query, variant, vendor_form
 from jobshots.dialects.maintenance.wire import remedials as wire
 from jobshots.http.caller import Call
 
@@ -52,7 +52,7 @@ _BODY = {
 @router.get(PATH, summary="List a job's remedial jobs")
 def read_remedials(
     call: Caller,
-    action: str | None = None,
+    action: Annotated[str | None, action_query(["list"])] = None,
     job_id: str | None = None,
     job_uuid: str | None = None,
     parent_job_uuid: str | None = None,
@@ -77,7 +77,11 @@ def _variant_body(*fields: str) -> dict[str, Any]:
     description=vendor_form(PATH, ("link", "unlink"))
     + " The reference's `create` and `delete` are taken as `link` and `unlink`.",
 )
-def write_remedials(call: Writer, values: Values, action: str | None = None) -> dict[str, Any]:
+def write_remedials(
+    call: Writer,
+    values: Values,
+    action: Annotated[str | None, action_query(sorted(LINK | UNLINK))] = None,
+) -> dict[str, Any]:
     """`action=link` (or `create`) with `parent_job_uuid` (or `job_uuid`),
     `remedial_job_uuid` and `reason`; `action=unlink` (or `delete`) with `remedial_job_uuid`
     and, if sent, the `parent_job_uuid` it must be linked to. No job is deleted."""

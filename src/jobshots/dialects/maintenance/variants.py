@@ -8,6 +8,9 @@ so that it is its own documented operation (with its own parameters, body and op
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
+
+from fastapi import Query
 
 
 def variant(path: str, action: str) -> str:
@@ -22,3 +25,9 @@ def vendor_form(path: str, actions: Iterable[str]) -> str:
         "The vendor's form: the operation is chosen by `action` in the body or query string. "
         f"Each action is also its own operation at its own path: {listed}."
     )
+
+
+def action_query(actions: Iterable[str]) -> Any:
+    """The `action` query parameter of a vendor's form, documented with the actions it takes
+    (checked by the handler, which names the choices when it is missing or wrong)."""
+    return Query(description="Which operation", json_schema_extra={"enum": list(actions)})
