@@ -3,7 +3,10 @@ answer in the status and schema its operation documents, and company B's data un
 
 from __future__ import annotations
 
+import os
 import re
+import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +23,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+from sqlalchemy import select
 
+from jobshots.db.models import Photo
 from tests.support.company_snapshot import company_snapshot, differences
 from tests.support.images import jpeg
 from tests.support.maintenance import csrf_token
@@ -33,6 +38,8 @@ pytestmark = pytest.mark.acceptance
 EXAMPLES = {GenerationMode.POSITIVE: 10, GenerationMode.NEGATIVE: 5}
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 INBOUND_SECRET = "fuzz-inbound-secret"
+# SQLite in CI; `make fuzz-postgresql` runs the same examples against PostgreSQL.
+BACKEND = os.environ.get("JOBSHOTS_FUZZ_DATABASE", "sqlite")
 
 # Each API of the served document, by its tag.
 APIS = (
@@ -53,6 +60,7 @@ class Fuzzed:
 
     examples: dict[str, int] = field(default_factory=dict)
     failures: dict[str, str] = field(default_factory=dict)
+    statuses: Counter[int] = field(default_factory=Counter)
 
 
 @pytest.fixture(scope="module")
@@ -63,17 +71,28 @@ def fuzz_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "JOBSHOTS_INBOUND_SECRET": INBOUND_SECRET,
         "JOBSHOTS_MAX_UPLOAD_BYTES": "300000",
     }
-    with running_stack("sqlite", "local", tmp, None, env) as running:
+    with running_stack(BACKEND, "local", tmp, None, env) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def company_a(fuzz_stack: Stack) -> Tenant:
-    """The fuzzing company, with a job and a photo so lookups have something to find."""
-    tenant = fuzz_stack.new_tenant("Fuzzing Co")
-    job = fuzz_stack.new_job(tenant)
-    fuzz_stack.upload(tenant, job, "a.jpg", jpeg())
-    return tenant
+    """The fuzzing company."""
+    return fuzz_stack.new_tenant("Fuzzing Co")
+
+
+@pytest.fixture(scope="module")
+def ids_of_a(fuzz_stack: Stack, company_a: Tenant) -> dict[str, object]:
+    """Company A's real ids, by the parameter names that carry them: every other example
+    names them, so the fuzzer reaches past the lookups into the handlers."""
+    job_id, job = fuzz_stack.new_job_ids(company_a)
+    photo = fuzz_stack.upload(company_a, job, "a.jpg", jpeg())
+    [photo_id] = fuzz_stack.scalars(select(Photo.id).where(Photo.uuid == uuid.UUID(photo)))
+    return {
+        "job_uuid": job, "parent_job_uuid": job, "uuid": job, "job_id": job_id,
+        "jobId": job, "photo_uuid": photo, "access_key": photo, "photo_id": photo_id,
+        "id": photo_id,
+    }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +125,11 @@ def served_spec(fuzz_stack: Stack) -> dict[str, Any]:
     return dict(httpx.get(f"{fuzz_stack.url}/openapi.json", timeout=30).json())
 
 
-def credentials(stack: Stack, tenant: Tenant) -> Callable[[str, schemathesis.Case], None]:
-    """Sign a generated call as `tenant`, the way each API's clients sign theirs."""
+def credentials(
+    stack: Stack, tenant: Tenant, ids: dict[str, object]
+) -> Callable[[str, schemathesis.Case], None]:
+    """Sign a generated call as `tenant`, the way each API's clients sign theirs; every other
+    call names the tenant's real ids."""
     with stack.client() as client:
         token = csrf_token(client, tenant)
     bearer = {"Authorization": f"Bearer {tenant.api_key}"}
@@ -121,12 +143,24 @@ def credentials(stack: Stack, tenant: Tenant) -> Callable[[str, schemathesis.Cas
         "Resumable uploads (tus)": {**bearer, "Tus-Resumable": "1.0.0"},
     }  # fmt: skip
 
+    calls = iter(range(1_000_000))
+
     def sign(api: str, case: schemathesis.Case) -> None:
+        if next(calls) % 2:
+            name_real_ids(case, ids)
         case.headers = {**(case.headers or {}), **by_api.get(api, {})}
         if api == "WorkPhotos jobs" and isinstance(case.body, dict):
             case.body = {**case.body, "authKey": tenant.api_key, "workspaceId": tenant.company_uuid}
 
     return sign
+
+
+def name_real_ids(case: schemathesis.Case, ids: dict[str, object]) -> None:
+    """Put company A's ids in every parameter and body field whose name carries one."""
+    body = case.body if isinstance(case.body, dict) else {}
+    for values in (case.path_parameters, case.query, body):
+        for name in (values or {}).keys() & ids.keys():
+            values[name] = ids[name]
 
 
 def fuzz_operation(
@@ -167,6 +201,7 @@ def _fuzz(
         sign(case)
         try:
             response = case.call(base_url=stack.url, timeout=30)
+            fuzzed.statuses[response.status_code] += 1
             case.validate_response(response, checks=CHECKS)
         except (Exception, FailureGroup) as exc:
             fuzzed.failures.setdefault(label, f"{mode.value}: {str(exc).strip()[:1500]}")
@@ -217,20 +252,24 @@ def test_fuzzing_finds_no_server_error_no_broken_answer_and_no_change_to_others(
     fuzz_stack: Stack,
     company_a: Tenant,
     company_b: Tenant,
+    ids_of_a: dict[str, object],
     served_spec: dict[str, Any],
     record_property: Callable[[str, object], None],
 ) -> None:
     schema = schemathesis.openapi.from_dict(served_spec).include(tag=api)
-    sign = credentials(fuzz_stack, company_a)
+    sign = credentials(fuzz_stack, company_a, ids_of_a)
     before = company_snapshot(fuzz_stack, company_b)
     fuzzed = Fuzzed()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations, f"the served document has no operation tagged {api!r}"
+    # Deletions last, so the other operations still find company A's records.
+    operations.sort(key=lambda op: op.method == "delete" or op.path.endswith("/delete"))
     for operation in operations:
         fuzz_operation(operation, fuzz_stack, lambda case: sign(api, case), fuzzed)
     total = sum(fuzzed.examples.values())
     record_property("examples", total)
-    print(f"{api}: {total} examples over {len(operations)} operations")
+    answered = ", ".join(f"{status}: {n}" for status, n in sorted(fuzzed.statuses.items()))
+    print(f"{api}: {total} examples over {len(operations)} operations ({answered})")
     assert not fuzzed.failures, "\n\n".join(f"{k}\n{v}" for k, v in fuzzed.failures.items())
     assert set(fuzzed.examples) == {op.label for op in operations}
     assert differences(before, company_snapshot(fuzz_stack, company_b)) == {}
