@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench soak clean browser pg-client
+.PHONY: install run test lint format bench soak clean browser pg-client fuzz-postgresql
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ soak: $(STAMP)
 	$(BIN)/python -m tests.load --users 50 --seconds 300 --backend postgresql --storage s3 \
 		--report build/load-report
 	JOBSHOTS_SOAK=1 $(BIN)/python -m pytest -p no:xdist -q -rs tests/acceptance/test_two_of_everything.py
+
+# The fuzzing of every API's served document against PostgreSQL (CI runs it on SQLite); needs
+# JOBSHOTS_TEST_DATABASE_URL.
+fuzz-postgresql: $(STAMP)
+	JOBSHOTS_FUZZ_DATABASE=postgresql $(BIN)/python -m pytest -p no:xdist -q -s \
+		tests/acceptance/test_fuzz_apis.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
