@@ -433,14 +433,17 @@ def _read_until(chunks: Iterator[bytes], wanted: int) -> Iterator[bytes]:
             return
 
 
-def test_an_export_cli_killed_midway_leaves_no_zip_and_runs_again(world: World) -> None:
+@pytest.mark.parametrize("written", [1, 8 * 1024 * 1024], ids=["first-byte", "8-MiB"])
+def test_an_export_cli_killed_midway_leaves_no_zip_and_runs_again(
+    world: World, written: int
+) -> None:
     server = world.stack.server
-    out = world.tmpdir.parent / "job.zip"
+    out = world.tmpdir.parent / f"job-{written}.zip"
     partial = out.with_name(f".{out.name}.partial")
-    log = (world.tmpdir.parent / "export.log").open("wb")
+    log = (world.tmpdir.parent / f"export-{written}.log").open("wb")
     export = server.spawn("export", "zip", "--job", world.job, "--out", str(out), log=log)
     try:
-        _wait_for(lambda: partial.exists() and partial.stat().st_size > 0, 60)
+        _wait_for(lambda: _size(partial) >= written, 60)
         assert export.poll() is None, "killed too late: the export had finished"
     finally:
         kill_group(export)
@@ -449,6 +452,13 @@ def test_an_export_cli_killed_midway_leaves_no_zip_and_runs_again(world: World) 
     assert not partial.exists()
     assert verify.verify(out).ok
     assert world.acknowledged_sha256 <= _originals_in(out)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _wait_for(condition: Callable[[], bool], seconds: float) -> None:
