@@ -94,3 +94,20 @@ def test_the_sweep_deletes_windows_that_have_ended(ctx: Context) -> None:
     with ctx.uow() as uow:
         kept = uow.session.scalars(select(RateCount.bucket)).all()
     assert kept == ["ip:192.0.2.3"]
+
+
+def test_a_caller_over_its_limit_is_refused_from_memory_until_the_window_ends(
+    ctx: Context,
+) -> None:
+    limited = _limited(ctx)
+    refusals = ratelimits.Refusals()
+    with limited.uow() as uow:
+        tallies = [ratelimits.count_caller(uow, _caller(7), NOW, refusals) for _ in range(6)]
+        next_window = ratelimits.count_caller(uow, _caller(7), NOW + WINDOW, refusals)
+    assert [t.exceeded for t in tallies if t] == [False] * 3 + [True] * 3
+    with ctx.uow() as uow:
+        hits = uow.session.scalars(select(RateCount.hits).order_by(RateCount.window_start)).all()
+    # The fifth and sixth were refused without counting; the next window counts again.
+    assert hits == [4, 1]
+    assert next_window is not None
+    assert not next_window.exceeded

@@ -29,6 +29,8 @@ EXEMPT = ("/healthz", "/static/")
 TALLIES = "rate_tallies"
 # Set once the caller is counted: a session is checked again by routes that also take keys.
 COUNTED = "rate_caller_counted"
+# The app's memory of callers over a limit, handed to the per-caller count.
+REFUSALS = "rate_refusals"
 # Addresses whose last tally an uncounted request may show.
 REMEMBERED = 10_000
 
@@ -49,7 +51,8 @@ class TooManyRequests(HttpError):
 def limit_caller(request: Request, uow: UnitOfWork, principal: Principal) -> None:
     """Count an authenticated request against its key's limit (once); refuse it once over."""
     state = request.scope.setdefault("state", {})
-    if state.get(COUNTED) or not (tally := ratelimits.count_caller(uow, principal)):
+    refusals = state.get(REFUSALS)
+    if state.get(COUNTED) or not (tally := ratelimits.count_caller(uow, principal, None, refusals)):
         return
     state[COUNTED] = True
     # Committed now: on SQLite a failing request would otherwise undo its count, and on
@@ -68,6 +71,7 @@ class RateLimits:
         self.app = app
         self.apis = apis
         self._last: OrderedDict[str, Tally] = OrderedDict()
+        self.refusals = ratelimits.Refusals()
         self._next_sweep = 0.0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -78,8 +82,13 @@ class RateLimits:
         tallies = _tallies(scope)
         ctx: Context = scope["app"].state.ctx
         address = client_address(scope, trusted_networks(ctx.settings.trusted_proxies)) or ""
+        scope.setdefault("state", {})[REFUSALS] = self.refusals
         if scope["path"].startswith(EXEMPT):
             tally = self._remembered(address)
+        elif ctx.settings.rate_limit_per_ip and (
+            refused := self.refusals.of(ratelimits.address_bucket(address or None))
+        ):
+            tally = refused  # already over: refused again without a word to the database
         else:
             tally = await run_in_threadpool(self._count, ctx, address)
             self._remember(address, tally)
@@ -100,7 +109,7 @@ class RateLimits:
         """The address's tally, in a transaction of its own; uncounted if the database fails."""
         try:
             with ctx.uow() as uow:
-                tally = ratelimits.count_address(uow, address or None)
+                tally = ratelimits.count_address(uow, address or None, None, self.refusals)
             now = time.time()
             if now >= self._next_sweep:
                 self._next_sweep = now + ctx.settings.rate_limit_window_seconds
