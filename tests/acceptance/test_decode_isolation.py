@@ -48,6 +48,12 @@ def _outcomes(engine: Engine, uuids: dict[str, str]) -> dict[str, tuple[str, str
     return {name: found[value] for name, value in uuids.items()}
 
 
+def _attempts(engine: Engine, photo_uuid: str) -> int:
+    query = select(Photo.processing_attempts).where(Photo.uuid == uuid.UUID(photo_uuid))
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
 def test_hostile_uploads_fail_alone_while_the_server_and_other_photos_carry_on(
     server: Stack, tmp_path: Path
 ) -> None:
@@ -79,7 +85,10 @@ def test_hostile_uploads_fail_alone_while_the_server_and_other_photos_carry_on(
                 break
             time.sleep(0.3)
     outcomes = _outcomes(engine, uuids)
+    # Failed for good at the first attempt, so the recovery sweep never takes them up again.
+    attempts = {name: _attempts(engine, uuids[name]) for name in ("endless-8k", "truncated")}
     engine.dispose()
+    assert attempts == {"endless-8k": 1, "truncated": 1}
     assert set(answers) == {200}
     assert outcomes["endless-8k"] == (
         "failed",
