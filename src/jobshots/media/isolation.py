@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import queue
 import resource
@@ -213,6 +214,8 @@ def _result(outcome: Outcome, limits: DecodeLimits) -> DecodeResult:
 
 def serve(conn: Connection, limits: DecodeLimits) -> None:
     """A worker's life: take on the memory cap, then decode each file sent, each timed."""
+    # Loaded before the cap, whether or not the fork server had them already.
+    importlib.import_module("jobshots.media.warm")
     _cap_memory(limits.memory_mb)
     configure_worker_process()
     while True:
