@@ -6,7 +6,7 @@ changes nothing of theirs."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -26,6 +26,9 @@ from tests.support.web import csrf_token, signed_in
 pytestmark = pytest.mark.acceptance
 
 MATRIX_STACKS = [("sqlite", "local"), ("postgresql", "s3")]
+# PostgreSQL and S3 take one identifier per slot rather than one of each shape: the rules
+# are the same core's, and the full matrix on SQLite already tries every shape.
+SAMPLED = {"postgresql"}
 APIS = [name for name, _ in isolation.APIS]
 # The least each API's generated list may hold: far below what they serve today, so that a
 # generator that quietly stops finding operations fails.
@@ -46,11 +49,11 @@ class Matrix:
     """The server, the two companies, and every operation to call."""
 
     stack: Stack
+    backend: str
     a: World
     b: World
     operations: list[Operation]
     spec_paths: set[str]
-    calls: dict[str, int] = field(default_factory=dict)
 
 
 @pytest.fixture(
@@ -78,7 +81,7 @@ def matrix(
         operations = isolation.spec_operations(spec) + isolation.route_operations(
             app.router, ("/app", "/r/")
         )
-        yield Matrix(stack, a, b, operations, set(spec["paths"]))
+        yield Matrix(stack, backend, a, b, operations, set(spec["paths"]))
 
 
 def test_the_matrix_covers_every_served_operation(matrix: Matrix) -> None:
@@ -111,7 +114,10 @@ def test_another_companys_ids_answer_as_missing_and_change_nothing(
     ours["token"] = [a.revoked_token]
     before = _company_rows(stack, b.tenant)
     with _client(stack, a.tenant, api) as (client, given):
-        outcome = isolation.run(client, given, _of(matrix, api), ours, theirs, SEED)
+        outcome = isolation.run(
+            client, given, _of(matrix, api), ours, theirs, SEED,
+            sample=matrix.backend in SAMPLED,
+        )  # fmt: skip
     after = _company_rows(stack, b.tenant)
     print(
         f"{api}: {outcome.operations} operations, {outcome.calls} calls, "
@@ -120,6 +126,8 @@ def test_another_companys_ids_answer_as_missing_and_change_nothing(
     leaks = outcome.leaks
     assert not leaks, f"{len(leaks)} calls answered unlike a missing id:\n" + "\n".join(leaks)
     assert not changes(before, after), "\n".join(changes(before, after)[:40])
+    # The control: the caller's own ids are found, so the calls above did reach their lookups.
+    assert outcome.live or not outcome.controls, f"{api}: no own-id read answered otherwise"
 
 
 @pytest.mark.parametrize("api", APIS)
@@ -132,8 +140,9 @@ def test_a_contractors_ids_of_unassigned_jobs_answer_as_missing(matrix: Matrix, 
     before = _job_rows(stack, a)
     with _client(stack, a.contractor, api) as (client, given):
         outcome = isolation.run(
-            client, given, _of(matrix, api), reachable_ids, unassigned, SEED, keys_shared=True
-        )
+            client, given, _of(matrix, api), reachable_ids, unassigned, SEED,
+            keys_shared=True, sample=True,
+        )  # fmt: skip
     after = _job_rows(stack, a)
     leaks = outcome.leaks
     assert not leaks, f"{len(leaks)} calls answered unlike a missing id:\n" + "\n".join(leaks)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -95,6 +96,8 @@ _VALUES: dict[str, Any] = {
 }
 # Path parameters that are no identifier, but must name something real to reach a lookup.
 _PATH_VALUES = {"kind": "statuses", "version": "thumbnail", "path": "app.css"}
+# Reads that run at once: they change nothing, and the server answers them side by side.
+READERS = 4
 _BODY_KINDS = {
     "application/json": "json",
     "application/x-www-form-urlencoded": "form",
@@ -132,6 +135,8 @@ class Operation:
     body: Mapping[str, Any] = field(default_factory=dict)
     body_kind: str | None = None
     path_values: Mapping[str, str] = field(default_factory=dict)
+    # Another encoding of a body already probed in full: one identifier per slot is enough.
+    sampled: bool = False
 
     @property
     def name(self) -> str:
@@ -179,7 +184,13 @@ def spec_operations(spec: dict[str, Any]) -> list[Operation]:
             if method not in ("get", "post", "put", "patch", "delete", "head", "options"):
                 continue
             found += _variants(spec, path, method.upper(), operation, _fixed_query(fixed))
-    return found
+    # An action also served at a path of its own is probed in full there; its vendor form
+    # (`?action=`), the same handler, with one identifier per slot.
+    own_paths = {(o.method, o.path) for o in found}
+    return [
+        replace(o, sampled=True) if (o.method, f"{o.path}/{o.action}") in own_paths else o
+        for o in found
+    ]
 
 
 def route_operations(router: APIRouter, prefixes: tuple[str, ...]) -> list[Operation]:
@@ -273,7 +284,7 @@ def _variants(
     actions = _actions(spec, operation, bodies)
     found: list[Operation] = []
     nothing: list[tuple[str | None, dict[str, Any], set[str]]] = [(None, {}, set())]
-    for body_kind, properties, required_fields in bodies or nothing:
+    for index, (body_kind, properties, required_fields) in enumerate(bodies or nothing):
         body_slots = list(slots)
         body: dict[str, Any] = {}
         for name, schema in properties.items():
@@ -296,6 +307,7 @@ def _variants(
                 Operation(
                     api, method, path, action, tuple(body_slots), query=action_query,
                     body=action_body, body_kind=body_kind, path_values=path_values,
+                    sampled=index > 0,
                 )
             )  # fmt: skip
     return found
@@ -421,13 +433,18 @@ def _snake(name: str) -> str:
 # -- generating probes ---------------------------------------------------------------------
 
 
-def probes(operation: Operation, own: Identifiers, other: Identifiers, seed: int) -> list[Probe]:
+def probes(
+    operation: Operation, own: Identifiers, other: Identifiers, seed: int, *, sample: bool = False
+) -> list[Probe]:
     """The operation with `other`'s identifiers in each slot in turn (the caller's own filling
-    the slots that name something else), then in all slots at once; each with its twin."""
+    the slots that name something else), then in all slots at once; each with its twin. With
+    `sample` (or for another encoding of a body probed already), one identifier per slot
+    rather than one of each shape (integer id, UUID, client key)."""
     found: list[Probe] = []
     for slot in operation.slots:
         mine = candidates(slot, own)
-        for value in candidates(slot, other, besides=own):
+        tried = candidates(slot, other, besides=own)
+        for value in tried[:1] if sample or operation.sampled else tried:
             fill = _fill(operation, slot, own, other)
             twin = missing_like(value, seed)
             same_shape = [v for v in mine if shape_of(v) == shape_of(value)]
@@ -626,37 +643,65 @@ def run(
     seed: int,
     *,
     keys_shared: bool = False,
+    sample: bool = False,
 ) -> Outcome:
-    """Every probe of every operation (reads first, deletes last), then its twin.
+    """Every probe of every operation, then its twin: the reads a few operations at a time,
+    then the writes one by one (deletes last), as they change what later calls find.
 
     With `keys_shared` (both sides in one company, whose client keys are unique in it), a
     client key already taken may instead be refused, naming nothing of what holds it."""
-    order = {"GET": 0, "HEAD": 0, "OPTIONS": 0, "DELETE": 2}
-    outcome = Outcome()
-    for operation in sorted(operations, key=lambda o: order.get(o.method, 1)):
-        made = probes(operation, own, other, seed)
-        outcome.operations += bool(made)
+
+    def probe_all(operation: Operation) -> Outcome:
+        made = probes(operation, own, other, seed, sample=sample)
+        found = Outcome(operations=int(bool(made)))
         for probe in made:
-            theirs = call(client, operation, probe.values, given)
-            missing = call(client, operation, probe.twins, given)
-            outcome.calls += 2
-            alike = _alike(theirs, probe.values, missing, probe.twins)
-            if not alike and not operation.reads:
-                # A write may have consumed the caller's own thing it was also given (a photo
-                # deleted, whichever job was named): then it now answers as its twin did.
-                theirs = call(client, operation, probe.values, given)
-                outcome.calls += 1
-                alike = _alike(theirs, probe.values, missing, probe.twins)
-            if not alike and not operation.reads:
-                alike = _both_made(theirs, missing, other, probe.values)
-            if not alike and not (keys_shared and _taken_key_refused(probe, theirs)):
-                outcome.leaks.append(_leak(probe, theirs, missing))
-            if probe.own is not None:
-                mine = call(client, operation, probe.own, given)
-                outcome.calls += 1
-                outcome.controls += 1
-                outcome.live += not _alike(mine, probe.own, missing, probe.twins)
-    return outcome
+            _probe(client, given, probe, other, found, keys_shared=keys_shared)
+        return found
+
+    reads = [o for o in operations if o.reads]
+    writes = sorted((o for o in operations if not o.reads), key=lambda o: o.method == "DELETE")
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        outcomes = list(pool.map(probe_all, reads))
+    outcomes += [probe_all(operation) for operation in writes]
+    total = Outcome()
+    for part in outcomes:
+        total.leaks += part.leaks
+        total.calls += part.calls
+        total.operations += part.operations
+        total.controls += part.controls
+        total.live += part.live
+    return total
+
+
+def _probe(
+    client: httpx.Client,
+    given: Mapping[str, str],
+    probe: Probe,
+    other: Identifiers,
+    outcome: Outcome,
+    *,
+    keys_shared: bool,
+) -> None:
+    operation = probe.operation
+    theirs = call(client, operation, probe.values, given)
+    missing = call(client, operation, probe.twins, given)
+    outcome.calls += 2
+    alike = _alike(theirs, probe.values, missing, probe.twins)
+    if not alike and not operation.reads:
+        # A write may have consumed the caller's own thing it was also given (a photo
+        # deleted, whichever job was named): then it now answers as its twin did.
+        theirs = call(client, operation, probe.values, given)
+        outcome.calls += 1
+        alike = _alike(theirs, probe.values, missing, probe.twins) or _both_made(
+            theirs, missing, other, probe.values
+        )
+    if not alike and not (keys_shared and _taken_key_refused(probe, theirs)):
+        outcome.leaks.append(_leak(probe, theirs, missing))
+    if probe.own is not None:
+        mine = call(client, operation, probe.own, given)
+        outcome.calls += 1
+        outcome.controls += 1
+        outcome.live += not _alike(mine, probe.own, missing, probe.twins)
 
 
 def _taken_key_refused(probe: Probe, theirs: Answer) -> bool:

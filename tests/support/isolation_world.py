@@ -152,7 +152,7 @@ def identifiers(stack: Stack, company_id: int, job_id: int | None = None) -> Ide
                 where.append(model.job_id == job_id)
             else:
                 continue
-        columns = [model.id, model.uuid, *(getattr(model, c) for c in _MORE.get(kind, ()))]
+        columns = [model.uuid, model.id, *(getattr(model, c) for c in _MORE.get(kind, ()))]
         for row in stack.rows(select(*columns).where(*where).order_by(model.id)):
             add(kind, *row)
     if job_id is None:
