@@ -148,6 +148,18 @@ def test_content_credentials_are_read_in_the_worker(
     assert plain.credentials.status == "absent"
 
 
+def test_a_failure_that_is_not_the_files_is_not_blamed_on_it(
+    pool: DecodingPool, files: Files, tmp_path: Path
+) -> None:
+    # The local copy vanished: an error of ours, not a refusal or a limit, so processing
+    # records it as an attempt to be made again rather than failing the photo for good.
+    job = _job(tmp_path, files.jpeg, "jpeg")
+    job.source.unlink()
+    with pytest.raises(DecodeError, match=r"^FileNotFoundError: "):
+        pool(job)
+    _assert_decodes(pool, tmp_path, files)
+
+
 # --- the limits ----------------------------------------------------------------------------
 
 
