@@ -6,9 +6,11 @@ import logging
 from collections.abc import Callable
 from types import TracebackType
 
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobshots.config import Settings
+from jobshots.core.errors import Invalid
 from jobshots.core.evidence import chain, signing
 from jobshots.core.tasks import Task, TaskRunner
 from jobshots.db.models import AuditEvent
@@ -39,6 +41,7 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._sessions()
+        event.listen(self.session, "before_flush", refuse_nul_characters)
         return self
 
     def __exit__(
@@ -113,3 +116,26 @@ class UnitOfWork:
                 # A follow-up failing must not undo what already committed; the
                 # recovery sweep finds unfinished work again from the database.
                 log.exception("follow-up action failed")
+
+
+def refuse_nul_characters(session: Session, _context: object, _instances: object) -> None:
+    """Refuse text holding a NUL character before it is written, naming the field.
+
+    PostgreSQL cannot store one in text (SQLite can), so without this the same request would
+    be stored on one database and fail with a 500 on the other.
+    """
+    for row in (*session.new, *session.dirty):
+        state = inspect(row)
+        for column in state.mapper.column_attrs:
+            if _holds_nul(state.dict.get(column.key)):  # loaded values only: nothing is fetched
+                raise Invalid.field(column.key, "must not contain NUL characters")
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    return False
