@@ -16,9 +16,12 @@ from tests.support.stack import Stack
 Snapshot = dict[str, Any]
 
 
-def reachable(stack: Stack, table: str, ids: set[int], objects_prefix: str) -> Snapshot:
+def reachable(
+    stack: Stack, table: str, ids: set[int], objects_prefix: str | None = None
+) -> Snapshot:
     """The rows of `table` with `ids`, every row of any table whose foreign keys point at a row
-    already taken (repeated until nothing more is found), and the objects under the prefix."""
+    already taken (repeated until nothing more is found), and the stored objects under the
+    prefix (without one: those the rows taken name in a `storage_key`), with their SHA-256."""
     tables = Base.metadata.sorted_tables
     engine = create_engine(normalise_url(stack.server.database_url))
     try:
@@ -44,7 +47,13 @@ def reachable(stack: Stack, table: str, ids: set[int], objects_prefix: str) -> S
         for name, found in taken.items()
         if found
     }
-    return {"rows": rows, "objects": stored(stack, objects_prefix)}
+    if objects_prefix is None:
+        keys = {r.get("storage_key") for found in taken.values() for r in found.values()}
+        kept = {k for k in keys if isinstance(k, str)}
+        objects = {k: v for k, v in stored(stack, "").items() if k in kept}
+    else:
+        objects = stored(stack, objects_prefix)
+    return {"rows": rows, "objects": objects}
 
 
 def _points_into(table: Table, row: dict[str, Any], taken: dict[str, dict[int, Any]]) -> bool:
