@@ -121,21 +121,13 @@ class UnitOfWork:
 def refuse_nul_characters(session: Session, _context: object, _instances: object) -> None:
     """Refuse text holding a NUL character before it is written, naming the field.
 
-    PostgreSQL cannot store one in text (SQLite can), so without this the same request would
-    be stored on one database and fail with a 500 on the other.
+    PostgreSQL cannot store one in a text column (SQLite can), so without this the same
+    request would be stored on one database and fail with a 500 on the other. JSON values are
+    left alone (EXIF keeps Fulcrum's "\\u0000" verbatim).
     """
     for row in (*session.new, *session.dirty):
         state = inspect(row)
         for column in state.mapper.column_attrs:
-            if _holds_nul(state.dict.get(column.key)):  # loaded values only: nothing is fetched
+            value = state.dict.get(column.key)  # loaded values only: nothing is fetched
+            if isinstance(value, str) and "\x00" in value:
                 raise Invalid.field(column.key, "must not contain NUL characters")
-
-
-def _holds_nul(value: object) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return any(_holds_nul(item) for item in value)
-    return False
