@@ -148,6 +148,16 @@ def test_content_credentials_are_read_in_the_worker(
     assert plain.credentials.status == "absent"
 
 
+def test_a_video_whose_frames_cannot_be_decoded_is_not_rendered_as_a_still(
+    pool: DecodingPool, tmp_path: Path
+) -> None:
+    # Damaged packets are skipped, but a video left with its first frame alone is refused.
+    whole = media.video(tmp_path / "whole.mp4")
+    broken = hostile.undecodable_after_the_first_frame(whole, tmp_path / "broken.mp4")
+    with pytest.raises(UnprocessableMedia, match=r"^only \d+ of the video's 25 frames could"):
+        pool(_job(tmp_path, broken.read_bytes(), "mp4"))
+
+
 def test_a_failure_that_is_not_the_files_is_not_blamed_on_it(
     pool: DecodingPool, files: Files, tmp_path: Path
 ) -> None:

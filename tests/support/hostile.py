@@ -81,11 +81,26 @@ def eight_k_videos(directory: Path) -> tuple[Path, Path]:
         stream = output.add_stream_from_template(template)
         for index in range(100_000):
             packet = av.Packet(bytes(key if index == 0 else skip))
-            packet.stream, packet.time_base = stream, template.time_base
+            packet.stream, packet.time_base = stream, key.time_base
             packet.pts = packet.dts = index * ((skip.pts or 0) - (key.pts or 0))
             packet.is_keyframe = index == 0
             output.mux(packet)
     return single, endless
+
+
+def undecodable_after_the_first_frame(source: Path, target: Path) -> Path:
+    """`source` remuxed with every packet after the first replaced by junk of a valid length."""
+    with av.open(str(source)) as original, av.open(str(target), "w", format="mp4") as output:
+        template = original.streams.video[0]
+        stream = output.add_stream_from_template(template)
+        packets = [packet for packet in original.demux(template) if packet.size]
+        for index, packet in enumerate(packets):
+            data = bytes(packet) if index == 0 else b"\x00\x00\x00\x10" + os.urandom(16)
+            junk = av.Packet(data)
+            junk.stream, junk.time_base = stream, packet.time_base
+            junk.pts, junk.dts, junk.is_keyframe = packet.pts, packet.dts, index == 0
+            output.mux(junk)
+    return target
 
 
 def hls_playlist(url: str) -> bytes:

@@ -185,9 +185,19 @@ def _transcode(source: Path, facts: VideoFacts, out_dir: Path) -> list[RenderedF
             _open_variant(stack, out_dir, size, video, audio, facts.rotation) for size in sizes
         ]
         # One decode feeds every variant: decoding 1080p is a good share of a transcode.
+        pictures = frames = 0
         for packet in container.demux(*streams):
-            _feed(packet, outputs)
+            frames += _feed(packet, outputs)
+            pictures += packet.stream.type == "video" and packet.size > 0
+        _enough_decoded(frames, pictures)
         return [_publish(variant) for variant in outputs]
+
+
+def _enough_decoded(frames: int, pictures: int) -> None:
+    """A damaged packet costs its frames; a video that lost most of them is not rendered as if
+    it were whole (a decoder short of memory can drop every frame after the first)."""
+    if frames * 2 < pictures:
+        raise RenderError(f"only {frames} of the video's {pictures} frames could be decoded")
 
 
 def _open_variant(
@@ -251,17 +261,21 @@ def _scaler(video: VideoStream, width: int, height: int, rotation: int) -> Graph
     return graph
 
 
-def _feed(packet: Packet[Stream], outputs: list[_Variant]) -> None:
+def _feed(packet: Packet[Stream], outputs: list[_Variant]) -> int:
+    """Decode the packet into every variant; how many video frames it gave."""
     if packet.stream.type == "audio" and outputs[0].copy_audio:
         _copy(packet, outputs)
-        return
+        return 0
+    frames = 0
     for frame in _decoded(packet):
+        frames += isinstance(frame, VideoFrame)
         for variant in outputs:
             if isinstance(frame, VideoFrame):
                 variant.graph.vpush(frame)
                 _drain(variant)
             elif isinstance(frame, AudioFrame) and variant.audio is not None:
                 variant.output.mux(variant.audio.encode(frame))
+    return frames
 
 
 def _copy(packet: Packet[Stream], outputs: list[_Variant]) -> None:
