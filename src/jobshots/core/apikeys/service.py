@@ -21,7 +21,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 NAME_MAX = 100
 # One answer for a missing, malformed, unknown, wrong, expired or revoked credential (a key or a
 # sign-in token): none tells a prober more.
-REFUSED = "missing or invalid credentials"
+REFUSED = "missing or invalid API key or token"
 # Looked up for a malformed key, so it costs the query a well-formed one does (no key has it:
 # prefixes are hex).
 _NO_SUCH_PREFIX = "-" * 12
