@@ -30,7 +30,7 @@ PRELOAD = ["__main__", "jobshots.media.warm"]
 # fragmented by large images) never counts against a later file's memory cap.
 FILES_PER_WORKER = 200
 _MB = 1024 * 1024
-_NEAR_THE_CAP = 0.9
+_NEAR_THE_CAP = 0.8
 # Words the decoders use when an allocation fails (libvips, FFmpeg's ENOMEM, libheif, C++).
 _OUT_OF_MEMORY = (
     "out of memory",
@@ -229,10 +229,11 @@ def serve(conn: Connection, limits: DecodeLimits) -> None:
 
 def decode_outcome(job: DecodeJob, memory_mb: int) -> Outcome:
     """What decoding `job` came to, as a picklable (verdict, detail)."""
+    before = _data_mb()
     try:
         return ("decoded", examine(job))
     except Exception as exc:
-        if _out_of_memory(exc, memory_mb):
+        if _out_of_memory(exc, before, memory_mb):
             return ("memory", None)
         if isinstance(exc, UnprocessableMedia):
             return ("refused", str(exc))
@@ -273,11 +274,11 @@ def _data_mb() -> float:
     return 0.0
 
 
-def _out_of_memory(error: BaseException, memory_mb: int) -> bool:
+def _out_of_memory(error: BaseException, before_mb: float, memory_mb: int) -> bool:
     """True when an allocation failure is in the error's chain, or when the failed decode
-    still holds nearly all the cap (some decoders only say "generic error" when malloc fails:
-    what it allocated is still referenced from the traceback, so it is still counted)."""
-    if _data_mb() >= memory_mb * _NEAR_THE_CAP:
+    still holds most of the room the cap left it (some decoders only say "generic error" when
+    malloc fails: what they allocated is still referenced from the traceback, so counted)."""
+    if _data_mb() - before_mb >= (memory_mb - before_mb) * _NEAR_THE_CAP:
         return True
     seen: BaseException | None = error
     while seen is not None:
