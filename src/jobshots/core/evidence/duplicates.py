@@ -3,7 +3,8 @@
 The hash is pHash of the thumbnail (`jobshots.media.fingerprint`). Two photos are the same
 scene when their hashes differ in at most NEAR_DISTANCE of 64 bits: on scikit-image's real
 photos 75 of 76 resized, recompressed copies were within it and no two unrelated photos came
-closer than 20 bits (`bench/perceptual_hash.py` measures both; docs/evidence.md has the figures). The lookup splits the hash into four
+closer than 20 bits (`bench/perceptual_hash.py` measures both; docs/evidence.md has
+the figures). The lookup splits the hash into four
 indexed 16-bit bands; two hashes within 7 bits have a band equal or one bit apart
 (pigeonhole), so probing each band's value and its 16 one-bit neighbours finds every match.
 """
