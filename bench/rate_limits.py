@@ -4,8 +4,9 @@ flood slows another company's requests.
 Cost: the p50 of an authenticated request (an empty Fulcrum list) on a server with both limits
 on, against one with both off (0), the two over one database, requests interleaved.
 Flood: company B's p50 and p99 as a steady client alone, then while company A floods from other
-processes (far past its limit, so mostly answered 429), as ratios; each company speaks from an
-address of its own through the trusted loopback proxy.
+processes at a fixed offered rate (far past its limit, so mostly answered 429), and while the
+same flood runs against a server with the limits off, as ratios to alone; each company speaks
+from an address of its own through the trusted loopback proxy.
 """
 
 # Run: .venv/bin/python -m bench.rate_limits [--requests 160] [--workdir data/bench]
@@ -41,6 +42,9 @@ LIST = "/api/v2/photos.json"
 # Company B's steady rate, under the limit the flood runs into (per key, per window).
 PACE = 8
 FLOOD_KEY_LIMIT = 100
+# Company A's offered rate, the same with the limits on and off, so the two floods compare
+# (more than one server process here can serve, so with the limits off A is served at capacity).
+FLOOD_RATE = 150
 FLOOD_WINDOW = 10
 
 
@@ -146,15 +150,19 @@ def _counting_alone(env: dict[str, str], rounds: int) -> tuple[float, float]:
 
 
 def _flood(url: str, key: str, stop: Event, results: Queue[Counter[int]]) -> None:
-    """Company A as fast as FLOOD_THREADS clients can send, until told to stop."""
+    """Company A at its share of FLOOD_RATE (or as fast as answers come), until told to stop."""
     totals: Counter[int] = Counter()
     lock = threading.Lock()
 
     def send() -> None:
         headers = {"X-ApiToken": key, "X-Forwarded-For": "198.18.0.1"}
         seen: Counter[int] = Counter()
+        interval = FLOOD_PROCESSES * FLOOD_THREADS / FLOOD_RATE
+        next_at = time.monotonic()
         with httpx.Client(base_url=url, timeout=60) as client:
             while not stop.is_set():
+                next_at += interval
+                time.sleep(max(0.0, next_at - time.monotonic()))
                 try:
                     seen[client.get(LIST, headers=headers).status_code] += 1
                 except httpx.HTTPError:
@@ -180,55 +188,74 @@ def _paced(client: httpx.Client, key: str, requests: int) -> list[float]:
     return times
 
 
+def _during_flood(
+    url: str, keys: dict[str, str], requests: int
+) -> tuple[list[float], Counter[int], float]:
+    """Company B's times while company A floods; A's answers by status, and its rate."""
+    spawn = multiprocessing.get_context("spawn")
+    results: Queue[Counter[int]] = spawn.Queue()
+    stop = spawn.Event()
+    flooders = [
+        spawn.Process(target=_flood, args=(url, keys["A"], stop, results))
+        for _ in range(FLOOD_PROCESSES)
+    ]
+    started = time.monotonic()
+    for process in flooders:
+        process.start()
+    time.sleep(2.0)  # let the flood start and pass its limit before measuring
+    company_b = {"X-Forwarded-For": "198.18.0.2"}
+    with httpx.Client(base_url=url, headers=company_b, timeout=120) as b:
+        during = _paced(b, keys["B"], requests)
+    stop.set()
+    statuses: Counter[int] = Counter()
+    for _ in flooders:
+        statuses.update(results.get())
+    for process in flooders:
+        process.join()
+    return during, statuses, sum(statuses.values()) / (time.monotonic() - started)
+
+
 def flood(env: dict[str, str], keys: dict[str, str], requests: int) -> list[str]:
-    """Company B alone, then while company A floods far past its limit."""
+    """Company B alone, while company A floods far past its limit, and (the same flood with
+    the limits off) what the limits spare B."""
     limits = {
         "JOBSHOTS_RATE_LIMIT_PER_KEY": str(FLOOD_KEY_LIMIT),
         "JOBSHOTS_RATE_LIMIT_PER_IP": str(2 * FLOOD_KEY_LIMIT),
         "JOBSHOTS_RATE_LIMIT_WINDOW_SECONDS": str(FLOOD_WINDOW),
         "JOBSHOTS_TRUSTED_PROXIES": "127.0.0.1",
     }
-    with (
-        serving(env, **limits) as url,
-        httpx.Client(base_url=url, headers={"X-Forwarded-For": "198.18.0.2"}) as b,
-    ):
-        for _ in range(5):
-            _timed(b, keys["B"])
-        alone = _paced(b, keys["B"], requests)
-        spawn = multiprocessing.get_context("spawn")
-        results: Queue[Counter[int]] = spawn.Queue()
-        stop = spawn.Event()
-        flooders = [
-            spawn.Process(target=_flood, args=(url, keys["A"], stop, results))
-            for _ in range(FLOOD_PROCESSES)
-        ]
-        flood_started = time.monotonic()
-        for process in flooders:
-            process.start()
-        time.sleep(2.0)  # let the flood start and pass its limit before measuring
-        started = time.monotonic()
-        during = _paced(b, keys["B"], requests)
-        measured_for = time.monotonic() - started
-        stop.set()
-        statuses: Counter[int] = Counter()
-        for _ in flooders:
-            statuses.update(results.get())
-        for process in flooders:
-            process.join()
-        seconds = time.monotonic() - flood_started
-    sent = sum(statuses.values())
-    p50 = (statistics.median(alone), statistics.median(during))
-    p99 = (_p(alone, 0.99), _p(during, 0.99))
+    with serving(env, **limits) as url:
+        with httpx.Client(base_url=url, headers={"X-Forwarded-For": "198.18.0.2"}) as b:
+            for _ in range(5):
+                _timed(b, keys["B"])
+            alone = _paced(b, keys["B"], requests)
+        limited, statuses, rate = _during_flood(url, keys, requests)
+    off = {**limits, "JOBSHOTS_RATE_LIMIT_PER_KEY": "0", "JOBSHOTS_RATE_LIMIT_PER_IP": "0"}
+    with serving(env, **off) as url:
+        unlimited, unlimited_statuses, unlimited_rate = _during_flood(url, keys, requests)
+
+    def figures(times: list[float]) -> str:
+        p50, p99 = statistics.median(times), _p(times, 0.99)
+        base50, base99 = statistics.median(alone), _p(alone, 0.99)
+        ratio = f"ratio to alone p50 {p50 / base50:.2f}, p99 {p99 / base99:.2f}"
+        return f"p50 {p50:.2f} ms, p99 {p99:.2f} ms ({ratio})"
+
+    def answered(counts: Counter[int], per_second: float) -> str:
+        shown = ", ".join(
+            f"{count} x {status or 'no answer'}" for status, count in sorted(counts.items())
+        )
+        return f"{per_second:.0f} requests/s: {shown}"
+
     lines = [
-        f"company B at {PACE} requests/s; company A limited to {FLOOD_KEY_LIMIT} per key and "
+        f"company B at {PACE} requests/s, {requests} requests a phase; company A offering "
+        f"{FLOOD_RATE}/s from {FLOOD_PROCESSES * FLOOD_THREADS} clients, limited to "
+        f"{FLOOD_KEY_LIMIT} per key and "
         f"{2 * FLOOD_KEY_LIMIT} per address each {FLOOD_WINDOW} s",
-        f"company B alone: p50 {p50[0]:.2f} ms, p99 {p99[0]:.2f} ms ({requests} requests)",
-        f"company B during A's flood: p50 {p50[1]:.2f} ms, p99 {p99[1]:.2f} ms "
-        f"({requests} requests in {measured_for:.1f} s)",
-        f"ratio during/alone: p50 {p50[1] / p50[0]:.2f}, p99 {p99[1] / p99[0]:.2f}",
-        f"company A's flood: {sent} requests in {seconds:.0f} s ({sent / seconds:.0f}/s) from "
-        f"{FLOOD_PROCESSES * FLOOD_THREADS} clients, "
-        + ", ".join(f"{count} x {status}" for status, count in sorted(statuses.items())),
+        f"company B alone: p50 {statistics.median(alone):.2f} ms, p99 {_p(alone, 0.99):.2f} ms",
+        f"company B during A's flood, limits on: {figures(limited)}",
+        f"  A's flood: {answered(statuses, rate)}",
+        f"company B during the same flood, limits off: {figures(unlimited)}",
+        f"  A's flood: {answered(unlimited_statuses, unlimited_rate)}",
     ]
     if statuses[429] == 0:
         lines.append("warning: the flood never passed its limit")
