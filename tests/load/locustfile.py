@@ -49,6 +49,34 @@ def _bounded(**_: Any) -> None:
             gevent.spawn(environment.runner.quit)
 
 
+@events.quit.add_listener
+def _final_stats(**_: Any) -> None:
+    """Write every route's final figures to LOAD_STATS, once every user has stopped."""
+    stats = _environment["env"].stats
+
+    def figures(entry: Any) -> dict[str, Any]:
+        return {
+            "name": entry.name,
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "p50": entry.get_response_time_percentile(0.50) or 0,
+            "p95": entry.get_response_time_percentile(0.95) or 0,
+            "p99": entry.get_response_time_percentile(0.99) or 0,
+            "max": entry.max_response_time or 0,
+            "per_second": entry.total_rps,
+        }
+
+    total = figures(stats.total)
+    total["name"] = "Aggregated"
+    failures = [
+        {"Method": e.method, "Name": e.name, "Error": str(e.error), "Occurrences": e.occurrences}
+        for e in stats.errors.values()
+    ]
+    routes = [figures(entry) for entry in stats.entries.values()]
+    body = {"routes": routes, "total": total, "failures": failures}
+    Path(os.environ["LOAD_STATS"]).write_text(json.dumps(body))
+
+
 class CrewAndOffice(HttpUser):
     """One person of one company: their phone uploads, their office lists and browses."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,42 +31,11 @@ class RouteStats:
     per_second: float
 
 
-def read_stats(csv_prefix: Path) -> tuple[list[RouteStats], RouteStats]:
-    """Each route's statistics and the aggregate, from locust's `--csv` output."""
-    routes: list[RouteStats] = []
-    total: RouteStats | None = None
-    with Path(f"{csv_prefix}_stats.csv").open(newline="") as table:
-        for row in csv.DictReader(table):
-            stats = RouteStats(
-                name=row["Name"],
-                requests=int(row["Request Count"]),
-                failures=int(row["Failure Count"]),
-                p50=_ms(row["50%"]),
-                p95=_ms(row["95%"]),
-                p99=_ms(row["99%"]),
-                max=_ms(row["Max Response Time"]),
-                per_second=float(row["Requests/s"]),
-            )
-            if row["Name"] == "Aggregated":
-                total = stats
-            else:
-                routes.append(stats)
-    if total is None:
-        raise RuntimeError(f"locust wrote no aggregate row in {csv_prefix}_stats.csv")
-    return routes, total
-
-
-def read_failures(csv_prefix: Path) -> list[dict[str, str]]:
-    """What failed, as locust grouped it (method, route, error, occurrences)."""
-    path = Path(f"{csv_prefix}_failures.csv")
-    if not path.exists():
-        return []
-    with path.open(newline="") as table:
-        return list(csv.DictReader(table))
-
-
-def _ms(value: str) -> float:
-    return 0.0 if value in ("", "N/A") else float(value)
+def read_stats(path: Path) -> tuple[list[RouteStats], RouteStats, list[dict[str, str]]]:
+    """Each route's statistics, the aggregate and the failures, as locust had them at its end."""
+    body = json.loads(path.read_text())
+    routes = [RouteStats(**route) for route in body["routes"]]
+    return routes, RouteStats(**body["total"]), body["failures"]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from jobshots.core.users import service as users
 from jobshots.db.models import Photo, User
 from tests.load.memory import MemorySampler, verdict
-from tests.load.report import UPLOAD_ROUTES, LoadReport, read_failures, read_stats
+from tests.load.report import UPLOAD_ROUTES, LoadReport, read_stats
 from tests.support.stack import Stack, running_stack
 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
@@ -59,7 +59,7 @@ def run(plan: LoadPlan, workdir: Path, s3_endpoint: str | None = None) -> LoadRe
             sampler.stop()
         # Shorter than planned when the request allowance ran out first.
         elapsed = time.monotonic() - started
-        routes, total = read_stats(prefix)
+        routes, total, failures = read_stats(prefix)
         waiting = stack.scalars(
             select(func.count()).select_from(Photo).where(Photo.state == "stored")
         )[0]
@@ -69,7 +69,7 @@ def run(plan: LoadPlan, workdir: Path, s3_endpoint: str | None = None) -> LoadRe
             backend=f"{plan.backend}+{plan.storage}",
             routes=routes,
             total=total,
-            failures=read_failures(prefix),
+            failures=failures,
             memory=verdict(sampler.samples, elapsed),
             memory_samples=sampler.samples,
             photos_acknowledged=sum(
@@ -81,8 +81,9 @@ def run(plan: LoadPlan, workdir: Path, s3_endpoint: str | None = None) -> LoadRe
 
 
 def _locust(plan: LoadPlan, url: str, fixture: Path, workdir: Path) -> Path:
-    """Run locust headless, bounded in time and in requests; the prefix of its CSV files."""
+    """Run locust headless, bounded in time and in requests; the file of its final figures."""
     prefix = workdir / "locust"
+    final = workdir / "locust-final.json"
     command = [
         *(sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless"),
         *("-u", str(plan.users), "-r", str(plan.spawn_rate), "-t", f"{math.ceil(plan.seconds)}s"),
@@ -94,6 +95,8 @@ def _locust(plan: LoadPlan, url: str, fixture: Path, workdir: Path) -> Path:
         "LOAD_FIXTURE": str(fixture),
         "LOAD_MAX_REQUESTS": str(plan.max_requests),
         "LOAD_WAIT": f"{plan.wait[0]},{plan.wait[1]}",
+        # Locust's CSV files are rewritten each second and may miss the last answers.
+        "LOAD_STATS": str(final),
     }
     log = workdir / "locust.log"
     with log.open("wb") as out:
@@ -107,7 +110,7 @@ def _locust(plan: LoadPlan, url: str, fixture: Path, workdir: Path) -> Path:
         )
     if done.returncode != 0:
         raise RuntimeError(f"locust exited {done.returncode}: {log.read_text()[-3000:]}")
-    return prefix
+    return final
 
 
 def _seed(stack: Stack, plan: LoadPlan, workdir: Path) -> Path:
