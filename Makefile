@@ -51,6 +51,8 @@ bench: $(STAMP)
 
 # Load for 5 minutes on PostgreSQL and S3 (report in build/load-report.md and .json), then two
 # of everything at full size. Both need JOBSHOTS_TEST_DATABASE_URL. Long: never in `make test`.
+# The soak runs on PostgreSQL: the machine's own unless JOBSHOTS_TEST_DATABASE_URL names another.
+soak: export JOBSHOTS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 soak: $(STAMP)
 	$(BIN)/python -m tests.load --users 50 --seconds 300 --backend postgresql --storage s3 \
 		--report build/load-report
