@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sqlalchemy import Table, create_engine, or_, select
@@ -33,7 +32,7 @@ def company_snapshot(stack: Stack, tenant: Tenant) -> Snapshot:
                     rows[table.name] = sorted((tuple(row) for row in conn.execute(query)), key=repr)
     finally:
         engine.dispose()
-    return {"rows": rows, "objects": _objects(stack, f"companies/{tenant.company_uuid}/")}
+    return {"rows": rows, "objects": stack.stored_digests(f"companies/{tenant.company_uuid}/")}
 
 
 def _owned(table: Table, company_id: int) -> Any:
@@ -51,24 +50,6 @@ def _owned(table: Table, company_id: int) -> Any:
         return None
     # Any link to the company's rows counts: a pin by A's user on B's job is B's business too.
     return select(table).where(or_(*links))
-
-
-def _objects(stack: Stack, prefix: str) -> dict[str, str]:
-    """Each stored object's key under `prefix`, with its bytes' SHA-256."""
-    found: dict[str, str] = {}
-    if stack.media_root is not None:
-        for path in stack.media_root.rglob("*"):
-            key = str(path.relative_to(stack.media_root))
-            if path.is_file() and key.startswith(prefix):
-                found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-        return found
-    assert stack.s3 is not None
-    pages = stack.s3.get_paginator("list_objects_v2").paginate(Bucket=stack.bucket, Prefix=prefix)
-    for page in pages:
-        for item in page.get("Contents", []):
-            body = stack.s3.get_object(Bucket=stack.bucket, Key=item["Key"])["Body"].read()
-            found[item["Key"]] = hashlib.sha256(body).hexdigest()
-    return found
 
 
 def differences(before: Snapshot, after: Snapshot) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from typing import Any
 
@@ -50,9 +49,9 @@ def reachable(
     if objects_prefix is None:
         keys = {r.get("storage_key") for found in taken.values() for r in found.values()}
         kept = {k for k in keys if isinstance(k, str)}
-        objects = {k: v for k, v in stored(stack, "").items() if k in kept}
+        objects = {k: v for k, v in stack.stored_digests("").items() if k in kept}
     else:
-        objects = stored(stack, objects_prefix)
+        objects = stack.stored_digests(objects_prefix)
     return {"rows": rows, "objects": objects}
 
 
@@ -62,24 +61,6 @@ def _points_into(table: Table, row: dict[str, Any], taken: dict[str, dict[int, A
         if value is not None and fk.column.name == "id" and value in taken[fk.column.table.name]:
             return True
     return False
-
-
-def stored(stack: Stack, prefix: str) -> dict[str, str]:
-    """Each stored object's key under `prefix`, with its bytes' SHA-256."""
-    found: dict[str, str] = {}
-    if stack.media_root is not None:
-        for path in stack.media_root.rglob("*"):
-            key = str(path.relative_to(stack.media_root))
-            if path.is_file() and key.startswith(prefix):
-                found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-        return found
-    assert stack.s3 is not None
-    pages = stack.s3.get_paginator("list_objects_v2").paginate(Bucket=stack.bucket, Prefix=prefix)
-    for page in pages:
-        for item in page.get("Contents", []):
-            body = stack.s3.get_object(Bucket=stack.bucket, Key=item["Key"])["Body"].read()
-            found[item["Key"]] = hashlib.sha256(body).hexdigest()
-    return found
 
 
 def changes(before: Snapshot, after: Snapshot) -> list[str]:

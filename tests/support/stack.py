@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Iterator
@@ -202,6 +203,23 @@ class Stack:
         assert self.s3 is not None
         listing = self.s3.list_objects_v2(Bucket=self.bucket)
         return {item["Key"] for item in listing.get("Contents", [])}
+
+    def stored_digests(self, prefix: str) -> dict[str, str]:
+        """Each stored object's key under `prefix`, with its bytes' SHA-256."""
+        found: dict[str, str] = {}
+        if self.media_root is not None:
+            for path in self.media_root.rglob("*"):
+                key = str(path.relative_to(self.media_root))
+                if path.is_file() and key.startswith(prefix):
+                    found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+            return found
+        assert self.s3 is not None
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                body = self.s3.get_object(Bucket=self.bucket, Key=item["Key"])["Body"].read()
+                found[item["Key"]] = hashlib.sha256(body).hexdigest()
+        return found
 
 
 @contextmanager
