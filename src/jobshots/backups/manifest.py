@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from jobshots.storage.digest import measured
+
 MANIFEST_NAME = "manifest.json"
 MEDIA_DIR = "media"
 FORMAT = 1
@@ -99,10 +101,5 @@ def copy_hashing(source: BinaryIO, dest: Path) -> tuple[int, str]:
 
 def file_digest(path: Path) -> tuple[int, str]:
     """A file's size and SHA-256."""
-    digest = hashlib.sha256()
-    size = 0
     with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+        return measured(f)

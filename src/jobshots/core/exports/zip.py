@@ -26,6 +26,7 @@ from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Job
 from jobshots.db.types import utcnow
 from jobshots.storage.base import Storage
+from jobshots.storage.digest import measured
 
 CHUNK = 1024 * 1024
 
@@ -136,12 +137,8 @@ class _VerifiedOriginal:
 
 
 def _measured(storage: Storage, key: str) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
     with storage.open(key) as original:
-        while chunk := original.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+        return measured(original)
 
 
 def _filename(job: Job) -> str:
