@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format bench soak clean browser pg-client fuzz-postgresql
+.PHONY: install run test lint format bench bench-scale soak clean browser pg-client fuzz-postgresql
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,13 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.rate_limits
 	$(BIN)/python -m bench.credentials
 	$(BIN)/python -m bench.decode_isolation
+
+# Latency at 10,000 and 1,000,000 photos (`jobshots bench-data`), every list and detail route,
+# one table of p50/p99 and ratios. Long (the fill takes minutes): never in CI. PostgreSQL: the
+# machine's own unless JOBSHOTS_TEST_DATABASE_URL names another. SCALE_ARGS=--reuse re-measures.
+bench-scale: export JOBSHOTS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
 # Load for 5 minutes on PostgreSQL and S3 (report in build/load-report.md and .json), then two
 # of everything at full size. Both need JOBSHOTS_TEST_DATABASE_URL. Long: never in `make test`.

@@ -176,6 +176,42 @@ def db_upgrade() -> None:
     typer.echo("database is up to date")
 
 
+@app.command("bench-data")
+def bench_data(
+    photos: Annotated[int, typer.Option(help="Photos in all.")] = 10_000,
+    jobs: Annotated[int, typer.Option(help="Jobs in all.")] = 1_000,
+    companies: Annotated[int, typer.Option(help="Companies; the first holds about a third.")] = 50,
+    seed: Annotated[int, typer.Option(help="The same seed makes the same rows.")] = 1,
+    sla_open_jobs: Annotated[
+        int | None, typer.Option(help="Open jobs of the first company (default: jobs / 10).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the JSON (API keys included) here.")
+    ] = None,
+) -> None:
+    """Fill an empty, migrated PostgreSQL database at scale (COPY) for `make bench-scale`;
+    print (or write) each company's API key and password and the rows the bench asks for."""
+    from jobshots.benchdata.fill import fill
+    from jobshots.benchdata.plan import BenchDataRefused, Plan
+
+    wanted = Plan(photos, jobs, companies, seed, sla_open_jobs)
+    ctx = _context()
+    try:
+        made = fill(ctx, wanted, progress=lambda line: typer.echo(line, err=True))
+    except BenchDataRefused as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        ctx.close()
+    report = json.dumps(dataclasses.asdict(made), indent=2)
+    if out is None:
+        typer.echo(report)
+        return
+    out.write_text(report)
+    counts = ", ".join(f"{n} {table}" for table, n in made.counts.items())
+    typer.echo(f"{counts} in {made.seconds:.0f} s; keys and probes in {out}")
+
+
 @app.command()
 def demo() -> None:
     """Create the demo company with sample jobs and photos if the database is empty."""

@@ -51,6 +51,11 @@ def export(company: uuid.UUID, export: uuid.UUID, extension: str) -> str:
     return f"companies/{company}/exports/{export}/report.{_ext(extension)}"
 
 
+def bench_sample(folder: str, kind: str, extension: str) -> str:
+    """Key of a sample file `jobshots bench-data` stores once and links every bench row to."""
+    return f"bench/samples/{_ext(folder)}/{_ext(kind)}.{_ext(extension)}"
+
+
 def parse(key: str) -> StoredKey | None:
     """The inverse of the builders above; None for a key none of them could have made."""
     found = _OWNED_KEY.fullmatch(key)

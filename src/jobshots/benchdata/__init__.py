@@ -1,0 +1,1 @@
+"""`jobshots bench-data`: a PostgreSQL database filled at scale for the latency bench."""
