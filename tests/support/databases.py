@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import sys
+import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,6 +22,13 @@ from jobshots.composition import upgrade_database as upgrade
 
 PG_ENV = "JOBSHOTS_TEST_DATABASE_URL"
 BACKENDS = ["sqlite", "postgresql"]
+
+# Each test process migrates one template per backend and copies it for every fresh database:
+# a migration costs over a second, a copy a few milliseconds (SQLite) or a tenth (PostgreSQL).
+_templates: dict[str, str] = {}
+_templates_lock = threading.Lock()
+# Its pending drops are waited for at exit, before the templates' own (atexit) drops.
+_dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
 
 
 def postgres_admin_url() -> str:
@@ -30,26 +43,65 @@ def postgres_admin_url() -> str:
 def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
     """A migrated empty database of `backend`, dropped afterwards."""
     if backend == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobshots.db'}"
-        upgrade(url)
-        yield url
+        path = tmp_path / "jobshots.db"
+        shutil.copyfile(_sqlite_template(), path)
+        yield f"sqlite:///{path}"
         return
     admin = postgres_admin_url()
+    template = _postgres_template(admin)
     name = f"jobshots_test_{uuid.uuid4().hex[:12]}"
+    with _admin(admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
     try:
-        conn = psycopg.connect(_libpq(admin), autocommit=True)
+        yield url
+    finally:
+        # Dropping waits on a checkpoint (up to seconds): done beside the next tests, and
+        # finished before the process exits.
+        _dropper.submit(_drop, admin, name)
+
+
+def _sqlite_template() -> Path:
+    """This process's migrated SQLite file, made on first use."""
+    with _templates_lock:
+        if "sqlite" not in _templates:
+            folder = Path(tempfile.mkdtemp(prefix="jobshots-template-"))
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            path = folder / "template.db"
+            upgrade(f"sqlite:///{path}")
+            # The migration's connections are closed, so its WAL is folded into the file.
+            assert not path.with_name("template.db-wal").exists()
+            _templates["sqlite"] = str(path)
+        return Path(_templates["sqlite"])
+
+
+def _postgres_template(admin: str) -> str:
+    """This process's migrated PostgreSQL database to copy, made on first use."""
+    with _templates_lock:
+        if "postgresql" not in _templates:
+            name = f"jobshots_template_{uuid.uuid4().hex[:12]}"
+            with _admin(admin) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            atexit.register(_drop, admin, name)
+            upgrade(make_url(admin).set(database=name).render_as_string(hide_password=False))
+            _templates["postgresql"] = name
+        return _templates["postgresql"]
+
+
+def _drop(admin: str, name: str) -> None:
+    try:
+        with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error as exc:
+        print(f"could not drop the test database {name}: {exc}", file=sys.stderr)
+
+
+def _admin(admin: str) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(_libpq(admin), autocommit=True)
     except psycopg.OperationalError as exc:
         # Configured but unreachable is a failure, never a skip.
         pytest.fail(f"{PG_ENV} is set but PostgreSQL is unreachable: {exc}")
-    with conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _libpq(url: str) -> str:
