@@ -184,6 +184,37 @@ def test_racing_uploads_with_one_key_keep_one_photo_and_one_file(ctx: Context) -
         assert uow.session.scalar(select(func.count()).select_from(Photo)) == 1
 
 
+def test_two_finishes_of_one_direct_upload_at_once_record_it_once(ctx: Context) -> None:
+    principal, job = _setup(ctx)
+    changes = PhotoChanges(name="porch.jpg", job=job, given=frozenset({"job"}))
+    with ctx.uow() as uow:
+        pending = photos.start_direct_upload(uow, principal, photos.NewDirectUpload(changes)).photo
+        key = uow.session.get_one(Photo, pending.id).storage_key
+    staged = ctx.storage.staging_dir() / "porch.jpg"
+    staged.write_bytes(images.jpeg())
+    ctx.storage.put_file(key, staged, "image/jpeg")
+    ref = photos.PhotoRef(id=pending.id)
+    first_uow = ctx.uow().__enter__()
+    photos.finish_direct_upload(first_uow, principal, ref)
+    seen: list[str] = []
+
+    def second_finish() -> None:
+        with ctx.uow() as uow:
+            seen.append(photos.finish_direct_upload(uow, principal, ref).state)
+
+    racer = threading.Thread(target=second_finish)
+    racer.start()
+    time.sleep(0.3)  # lets the second finish read the photo before the first commits
+    first_uow.__exit__(None, None, None)
+    racer.join(30)
+    assert seen == ["stored"]
+    with ctx.uow() as uow:
+        uploaded = uow.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "photo.uploaded")
+        ).all()
+    assert len(uploaded) == 1
+
+
 def test_one_visibility_rule_for_every_lookup_and_list(ctx: Context) -> None:
     principal, job = _setup(ctx)
     with ctx.uow() as uow:

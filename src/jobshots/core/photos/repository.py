@@ -66,14 +66,18 @@ def find(
     *,
     job_id: int | None = None,
     include_deleted: bool = False,
+    for_update: bool = False,
 ) -> Photo | None:
-    """The shown photo that `match` names, optionally only within one job."""
+    """The shown photo that `match` names, optionally only within one job, optionally locked."""
     where = [shown(reach.company_id, creator_id, reach), match]
     if job_id is not None:
         where.append(Photo.job_id == job_id)
     if not include_deleted:
         where.append(Photo.deleted_at.is_(None))
-    return session.scalars(select(Photo).where(*where)).first()
+    query = select(Photo).where(*where)
+    if for_update:
+        query = query.with_for_update(of=Photo).execution_options(populate_existing=True)
+    return session.scalars(query).first()
 
 
 def by_id(photo_id: int) -> ColumnElement[bool]:

@@ -219,7 +219,8 @@ def start_direct_upload(uow: UnitOfWork, principal: Principal, new: NewDirectUpl
 def finish_direct_upload(uow: UnitOfWork, principal: Principal, ref: PhotoRef) -> PhotoView:
     """Check the uploaded object and show the photo to everyone; finishing twice is harmless."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
-    photo = _find(uow, principal, ref)
+    # Locked: two finishes at once would both see `pending` and record the upload twice.
+    photo = _find(uow, principal, ref, for_update=True)
     if photo.state != "pending":
         return photo_view(uow, photo)
     stored = intake.accept_stored(uow, company, photo.storage_key, intake.PHOTOS)
@@ -329,7 +330,7 @@ def located_count(uow: UnitOfWork, principal: Principal, job_ref: jobs.JobRef) -
 def update(uow: UnitOfWork, principal: Principal, ref: PhotoRef, change: PhotoChanges) -> PhotoView:
     """Change the given fields; a change that changes nothing is not recorded."""
     principal.require(permissions.PHOTOS_MANAGE)
-    photo = _find(uow, principal, ref)
+    photo = _find(uow, principal, ref, for_update=True)  # its history shows the true before
     was_of = photo.job
     before = changes.described(photo)
     errors: changes.Errors = {}
@@ -411,12 +412,13 @@ def _find(
     *,
     job: jobs.JobRef | None = None,
     include_deleted: bool = False,
+    for_update: bool = False,
 ) -> Photo:
     photo_company(uow, principal, permissions.PHOTOS_VIEW)
     job_id = jobs.get(uow, principal, job).id if job is not None else None
     photo = repository.find(
         uow.session, jobs.reach_of(principal), principal.user_id, ref.match(),
-        job_id=job_id, include_deleted=include_deleted,
+        job_id=job_id, include_deleted=include_deleted, for_update=for_update,
     )  # fmt: skip
     if photo is None:
         raise NotFound("photo not found")
