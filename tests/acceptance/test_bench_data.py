@@ -163,3 +163,25 @@ def test_sqlite_is_refused_clearly(tmp_path: Path) -> None:
         refused = server.cli("bench-data", *SIZES, check=False)
     assert refused.returncode == 2
     assert "needs PostgreSQL" in refused.stderr
+
+
+def test_the_same_seed_makes_the_same_rows_again(
+    filled: tuple[ServerProcess, dict[str, Any]], tmp_path: Path
+) -> None:
+    server, _ = filled
+    with fresh_database("postgresql", tmp_path) as url:
+        again = ServerProcess(url, f"file://{tmp_path / 'media'}", tmp_path)
+        again.cli("bench-data", *SIZES)
+        try:
+            assert _photos_by_job(again) == _photos_by_job(server)
+        finally:
+            again.stop()
+
+
+def _photos_by_job(server: ServerProcess) -> set[tuple[Any, ...]]:
+    """Each photo's UUID, its job's UUID and title, its type and description."""
+    query = select(Photo.uuid, Job.uuid, Job.title, Photo.photo_type, Photo.description).join(
+        Job, Job.id == Photo.job_id
+    )
+    with server.core.uow() as uow:
+        return {tuple(row) for row in uow.session.execute(query)}

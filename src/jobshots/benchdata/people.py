@@ -97,7 +97,7 @@ def _read_reference(uow: UnitOfWork, company: BenchCompany) -> None:
         )
     }
     priorities = select(JobPriority.name, JobPriority.id).where(JobPriority.company_id == cid)
-    company.priorities = dict(session.execute(priorities).tuples().all())
+    company.priorities = dict(session.execute(priorities).all())
     for target, model in (
         ("types", JobType),
         ("payments", PaymentStatus),
