@@ -56,11 +56,14 @@ bench-scale: export JOBSHOTS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.
 bench-scale: $(STAMP)
 	$(BIN)/python -m bench.scale $(SCALE_ARGS)
 
-# Load for 5 minutes on PostgreSQL and S3 (report in build/load-report.md and .json), then two
-# of everything at full size. Both need JOBSHOTS_TEST_DATABASE_URL. Long: never in `make test`.
-# The soak runs on PostgreSQL: the machine's own unless JOBSHOTS_TEST_DATABASE_URL names another.
+# Load for 5 minutes on the embedded SQLite (build/load-report-sqlite.md and .json), then on
+# PostgreSQL and S3 (build/load-report.md and .json), then two of everything at full size.
+# Long: never in `make test`. PostgreSQL is the machine's own unless JOBSHOTS_TEST_DATABASE_URL
+# names another.
 soak: export JOBSHOTS_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 soak: $(STAMP)
+	$(BIN)/python -m tests.load --users 50 --seconds 300 --backend sqlite --storage local \
+		--report build/load-report-sqlite
 	$(BIN)/python -m tests.load --users 50 --seconds 300 --backend postgresql --storage s3 \
 		--report build/load-report
 	JOBSHOTS_SOAK=1 $(BIN)/python -m pytest -p no:xdist -q -rs tests/acceptance/test_two_of_everything.py
