@@ -10,9 +10,17 @@ import pytest
 from jobshots.composition import build_context
 from jobshots.config import Settings
 from jobshots.core.context import Context
+from tests.support import databases
 from tests.support.databases import BACKENDS, fresh_database
 
 pytest_plugins = ["tests.support.s3server"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases_cleaned_up() -> Iterator[None]:
+    """The session's test databases and templates removed before its process ends."""
+    yield
+    databases.finish()
 
 
 @pytest.fixture(params=BACKENDS)

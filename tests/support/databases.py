@@ -9,7 +9,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,8 +27,9 @@ BACKENDS = ["sqlite", "postgresql"]
 # a migration costs over a second, a copy a few milliseconds (SQLite) or a tenth (PostgreSQL).
 _templates: dict[str, str] = {}
 _templates_lock = threading.Lock()
-# Its pending drops are waited for at exit, before the templates' own (atexit) drops.
 _dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
+# What `finish` removes once the pending drops are done: the templates.
+_afterwards: list[Callable[[], object]] = []
 
 
 def postgres_admin_url() -> str:
@@ -61,12 +62,27 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
         _dropper.submit(_drop, admin, name)
 
 
+def finish() -> None:
+    """Wait for the pending drops, then remove this process's templates: at the end of a test
+    session (pytest-xdist's workers exit without running atexit), else at exit."""
+    global _dropper
+    _dropper.shutdown(wait=True)
+    _dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-test-database")
+    with _templates_lock:
+        while _afterwards:
+            _afterwards.pop()()
+        _templates.clear()
+
+
+atexit.register(finish)
+
+
 def _sqlite_template() -> Path:
     """This process's migrated SQLite file, made on first use."""
     with _templates_lock:
         if "sqlite" not in _templates:
             folder = Path(tempfile.mkdtemp(prefix="jobshots-template-"))
-            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+            _afterwards.append(lambda: shutil.rmtree(folder, ignore_errors=True))
             path = folder / "template.db"
             upgrade(f"sqlite:///{path}")
             # The migration's connections are closed, so its WAL is folded into the file.
@@ -82,7 +98,7 @@ def _postgres_template(admin: str) -> str:
             name = f"jobshots_template_{uuid.uuid4().hex[:12]}"
             with _admin(admin) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
-            atexit.register(_drop, admin, name)
+            _afterwards.append(lambda: _drop(admin, name))
             upgrade(make_url(admin).set(database=name).render_as_string(hide_password=False))
             _templates["postgresql"] = name
         return _templates["postgresql"]
