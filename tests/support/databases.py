@@ -45,6 +45,7 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
     """A migrated empty database of `backend`, dropped afterwards."""
     if backend == "sqlite":
         path = tmp_path / "jobshots.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_sqlite_template(), path)
         yield f"sqlite:///{path}"
         return
