@@ -30,6 +30,7 @@ class Photo(Entity, Timestamped):
     __table_args__ = (
         UniqueConstraint("company_id", "client_key"),
         Index("ix_photos_job_listing", "job_id", "deleted_at", "created_at"),
+        Index("ix_photos_company_uploaded", "company_id", "created_at", "id"),
         Index("ix_photos_company_checksum", "company_id", "checksum_sha256"),
         *(Index(f"ix_photos_hash_band_{n}", "company_id", f"hash_band_{n}") for n in range(4)),
     )
