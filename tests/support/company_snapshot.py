@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, create_engine, or_, select
+from sqlalchemy import Table, or_, select
 
 import jobshots.db.models  # noqa: F401 - every table registered on the metadata
 from jobshots.db.base import Base
-from jobshots.db.engine import normalise_url
 from tests.support.stack import Stack, Tenant
 
 Snapshot = dict[str, Any]
@@ -21,17 +20,13 @@ def company_snapshot(stack: Stack, tenant: Tenant) -> Snapshot:
     """Every row the company owns (its own, and those of tables hanging off its rows) and every
     stored object under its prefix, with the objects' SHA-256."""
     rows: dict[str, list[tuple[Any, ...]]] = {}
-    engine = create_engine(normalise_url(stack.server.database_url))
-    try:
-        with engine.connect() as conn:
-            for table in Base.metadata.sorted_tables:
-                if table.name in SCHEDULED:
-                    continue
-                query = _owned(table, tenant.company_id)
-                if query is not None:
-                    rows[table.name] = sorted((tuple(row) for row in conn.execute(query)), key=repr)
-    finally:
-        engine.dispose()
+    with stack.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in SCHEDULED:
+                continue
+            query = _owned(table, tenant.company_id)
+            if query is not None:
+                rows[table.name] = sorted((tuple(row) for row in conn.execute(query)), key=repr)
     return {"rows": rows, "objects": stack.stored_digests(f"companies/{tenant.company_uuid}/")}
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Table, create_engine, select
+from sqlalchemy import Table, select
 
 import jobshots.db.models  # noqa: F401 - every table registered on the metadata
 from jobshots.db.base import Base
-from jobshots.db.engine import normalise_url
 from tests.support.stack import Stack
 
 Snapshot = dict[str, Any]
@@ -22,14 +21,10 @@ def reachable(
     already taken (repeated until nothing more is found), and the stored objects under the
     prefix (without one: those the rows taken name in a `storage_key`), with their SHA-256."""
     tables = Base.metadata.sorted_tables
-    engine = create_engine(normalise_url(stack.server.database_url))
-    try:
-        with engine.connect() as conn:
-            everything = {
-                t.name: [dict(row._mapping) for row in conn.execute(select(t))] for t in tables
-            }
-    finally:
-        engine.dispose()
+    with stack.engine.connect() as conn:
+        everything = {
+            t.name: [dict(row._mapping) for row in conn.execute(select(t))] for t in tables
+        }
     taken: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
     taken[table] = {row["id"]: row for row in everything[table] if row["id"] in ids}
     grown = True
@@ -49,7 +44,7 @@ def reachable(
     if objects_prefix is None:
         keys = {r.get("storage_key") for found in taken.values() for r in found.values()}
         kept = {k for k in keys if isinstance(k, str)}
-        objects = {k: v for k, v in stack.stored_digests("").items() if k in kept}
+        objects = stack.stored_digests("", only=kept)
     else:
         objects = stack.stored_digests(objects_prefix)
     return {"rows": rows, "objects": objects}

@@ -143,21 +143,25 @@ def identifiers(stack: Stack, company_id: int, job_id: int | None = None) -> Ide
         known = found.setdefault(kind, [])
         known.extend(str(f) for f in forms if f is not None and str(f) not in known)
 
-    for kind, model in _OWNED.items():
-        where = [model.company_id == company_id]
-        if job_id is not None:
-            if model is m.Job:
-                where.append(m.Job.id == job_id)
-            elif "job_id" in model.__table__.c:
-                where.append(model.job_id == job_id)
-            else:
-                continue
-        columns = [model.uuid, model.id, *(getattr(model, c) for c in _MORE.get(kind, ()))]
-        for row in stack.rows(select(*columns).where(*where).order_by(model.id)):
-            add(kind, *row)
-    if job_id is None:
-        add("company", *stack.scalars(select(m.Company.uuid).where(m.Company.id == company_id)))
-        add("key", *stack.scalars(select(m.ApiKey.prefix).where(m.ApiKey.company_id == company_id)))
+    with stack.engine.connect() as conn:
+        for kind, model in _OWNED.items():
+            where = [model.company_id == company_id]
+            if job_id is not None:
+                if model is m.Job:
+                    where.append(m.Job.id == job_id)
+                elif "job_id" in model.__table__.c:
+                    where.append(model.job_id == job_id)
+                else:
+                    continue
+            columns = [model.uuid, model.id, *(getattr(model, c) for c in _MORE.get(kind, ()))]
+            for row in conn.execute(select(*columns).where(*where).order_by(model.id)):
+                add(kind, *row)
+        if job_id is None:
+            add("company", *conn.scalars(select(m.Company.uuid).where(m.Company.id == company_id)))
+            add(
+                "key",
+                *conn.scalars(select(m.ApiKey.prefix).where(m.ApiKey.company_id == company_id)),
+            )
     return found
 
 
