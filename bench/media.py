@@ -3,6 +3,10 @@
 # Run: .venv/bin/python -m bench.media [--rounds 5] [--workdir data/bench]
 # Inputs are generated once into the work directory and reused on later runs. Everything is
 # measured in the same run; ratios are taken inside each round, then medians are reported.
+# Each call is timed twice over: wall clock and this process's CPU time. The work is one
+# thread's, so CPU time is its cost; on a shared machine the wall clock also counts the
+# waits for a core, which stretch floor and rendition alike and pull the ratio towards 1.
+# Targets are judged on the CPU-time ratio; the wall-clock ratio is printed beside it.
 
 from __future__ import annotations
 
@@ -26,10 +30,12 @@ from pathlib import Path
 import av
 import pillow_heif
 import pyvips
+from av.video.reformatter import Colorspace
 from PIL import Image
 
+from jobshots.media.images import image_from_pixels, large_pixels, load_for_large
 from jobshots.media.pipeline import DecodeJob, DecodeResult, configure_worker_process, decode
-from jobshots.media.video import render_video
+from jobshots.media.video import poster_frame, render_video
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIP_SECONDS, CLIP_RATE = 10, 30
@@ -39,7 +45,7 @@ POOL_TARGET = 26.0
 # photos/s x (floor here / floor there) restates the target for a slower or faster machine.
 NOTES_FLOOR_S = 0.0395
 RSS_LIMIT_MB = 200.0
-JPEG12_AIM = 1.5
+PSNR_TARGET_DB = 40.0
 
 Action = Callable[[], object]
 
@@ -55,9 +61,9 @@ class Case:
 
 
 CASES = (
-    Case("jpeg12", "decode 12 MP JPEG @1/2", 1.9, "<= 1.9x (aim 1.5x)"),
-    Case("jpeg48", "decode 48 MP JPEG @1/4", 1.6, "<= 1.6x, RSS < 200 MB"),
-    Case("heic12", "pillow-heif decode 12 MP", 1.2, "<= 1.2x"),
+    Case("jpeg12", "decode 12 MP JPEG @1/2", 1.5, "<= 1.5x"),
+    Case("jpeg48", "decode 48 MP JPEG @1/4", 1.2, "<= 1.2x, RSS < 200 MB"),
+    Case("heic12", "pillow-heif decode 12 MP", 1.1, "<= 1.1x"),
     Case("poster", "PyAV first 1080p frame", 1.2, "<= 1.2x"),
 )
 
@@ -234,11 +240,71 @@ def actions(inputs: dict[str, Path], out: Path) -> dict[str, tuple[Action, Actio
     }
 
 
-def timed(action: Action) -> float:
-    """Seconds that one call of `action` takes."""
-    started = time.perf_counter()
+def timed(action: Action) -> tuple[float, float]:
+    """Wall-clock and CPU seconds that one call of `action` takes."""
+    started, cpu = time.perf_counter(), time.process_time()
     action()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+# --- quality -----------------------------------------------------------------------------
+# PSNR of the large rendition against a reference made the slow way: the original decoded
+# at full size (a video's first frame converted to RGB at full size), then resized to the
+# same size with Lanczos3. The rendition's pixels are taken just before the JPEG encode
+# (images.large_pixels, before the lossless turn upright): the q80 encode loses the same on
+# both paths and would mask what shrink-on-load and the cheaper resampling cost. The
+# delivered JPEG against the reference is printed too, with the loss of q80 alone beside it.
+
+
+def psnr(ours: pyvips.Image, reference: pyvips.Image) -> float:
+    """Peak signal-to-noise ratio in dB of two 8-bit images of one size, over all bands."""
+    error = ours.cast("float") - reference.cast("float")
+    mse = (error * error).avg()
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
+
+
+def full_decode(case: str, path: Path) -> pyvips.Image:
+    """The original (for the poster: its first frame) decoded at full size, 8-bit sRGB."""
+    if case in ("jpeg12", "jpeg48"):
+        return pyvips.Image.new_from_file(str(path))
+    if case == "heic12":
+        heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=True)
+        width, height = heif.size
+        return image_from_pixels(heif.data, width, height, 3, heif.stride).copy_memory()
+    with av.open(str(path)) as container:
+        frame = next(container.decode(container.streams.video[0]))
+    # The clip is untagged HD, which the pipeline (and players) read as BT.709.
+    rgb = frame.reformat(format="rgb24", src_colorspace=Colorspace.ITU709)
+    plane = rgb.planes[0]
+    return image_from_pixels(bytes(plane), rgb.width, rgb.height, 3, plane.line_size)
+
+
+def rendition_pixels(case: str, path: Path) -> pyvips.Image:
+    """The large rendition's pixels as the pipeline has them just before the JPEG encode."""
+    if case == "poster":
+        return large_pixels(poster_frame(path)[1])
+    return large_pixels(load_for_large(path, "heic" if case == "heic12" else "jpeg"))
+
+
+def quality(case: str, path: Path, out: Path) -> dict[str, float]:
+    """PSNR before the encode, of the delivered JPEG, and of the reference through q80 alone."""
+    ours = rendition_pixels(case, path)
+    full = full_decode(case, path)
+    reference = full.resize(
+        ours.width / full.width, vscale=ours.height / full.height, kernel="lanczos3"
+    ).copy_memory()
+    if case == "poster":
+        render_video(path, out, variants=False)
+    else:
+        decode(DecodeJob(path, "heic" if case == "heic12" else "jpeg", out))
+    delivered = pyvips.Image.new_from_file(str(out / "large.jpg"))
+    upright = reference.autorot() if ours.get_typeof("orientation") else reference
+    through_q80 = pyvips.Image.new_from_buffer(upright.jpegsave_buffer(Q=80), "")
+    return {
+        "psnr": psnr(ours, reference),
+        "delivered": psnr(delivered, upright),
+        "q80": psnr(through_q80, upright),
+    }
 
 
 # --- peak RSS ----------------------------------------------------------------------------
@@ -336,10 +402,13 @@ def measure(inputs: dict[str, Path], out: Path, rounds: int) -> dict[str, float]
     with worker_pool(1, jobs) as single, worker_pool(2, jobs) as pair:
         for _ in range(rounds):
             for name, (floor, ours) in cases.items():
-                floor_s, ours_s = timed(floor), timed(ours)
+                (floor_s, floor_cpu), (ours_s, ours_cpu) = timed(floor), timed(ours)
                 add(samples, name, floor=floor_s, ours=ours_s, ratio=ours_s / floor_s)
-            whole = timed(lambda: render_video(inputs["clip"], out))
+                add(samples, name, floor_cpu=floor_cpu, ours_cpu=ours_cpu)
+                add(samples, name, cpu_ratio=ours_cpu / floor_cpu)
+            whole, whole_cpu = timed(lambda: render_video(inputs["clip"], out))
             add(samples, "variants", ours=whole - samples["poster.ours"][-1])
+            add(samples, "variants", ours_cpu=whole_cpu - samples["poster.ours_cpu"][-1])
             one, one_rss = photos_per_second(single, jobs)
             two, two_rss = photos_per_second(pair, jobs)
             scaled = two * samples["jpeg12.floor"][-1] / NOTES_FLOOR_S
@@ -378,29 +447,56 @@ def table(rows: list[tuple[str, ...]], numeric: frozenset[int]) -> list[str]:
     return [line(rows[0]), rule, *(line(row) for row in rows[1:])]
 
 
-def case_rows(results: dict[str, float], rss: dict[str, float]) -> list[tuple[str, ...]]:
-    """The table: header, one row per case, then the video variants."""
+def case_rows(
+    results: dict[str, float], rss: dict[str, float], quality: dict[str, dict[str, float]]
+) -> list[tuple[str, ...]]:
+    """The table: header, one row per case with its verdict, then the video variants."""
     rows: list[tuple[str, ...]] = [
-        ("case", "floor", "floor ms", "ours ms", "ratio", "peak RSS", "target")
+        (
+            "case",
+            "floor",
+            "floor CPU ms",
+            "ours CPU ms",
+            "ratio CPU",
+            "ratio wall",
+            "target",
+            "verdict",
+            "PSNR",
+            "peak RSS",
+        )
     ]
     for case in CASES:
-        floor_ms = f"{results[f'{case.name}.floor'] * 1000:.1f}"
-        ours_ms = f"{results[f'{case.name}.ours'] * 1000:.1f}"
-        ratio, peak = f"{results[f'{case.name}.ratio']:.2f}x", f"{rss[case.name]:.0f} MB"
-        rows.append((case.name, case.floor, floor_ms, ours_ms, ratio, peak, case.target))
-    transcode = results["variants.ours"]
+        ratio = results[f"{case.name}.cpu_ratio"]
+        sharp = quality[case.name]["psnr"]
+        rows.append(
+            (
+                case.name,
+                case.floor,
+                f"{results[f'{case.name}.floor_cpu'] * 1000:.1f}",
+                f"{results[f'{case.name}.ours_cpu'] * 1000:.1f}",
+                f"{ratio:.2f}x",
+                f"{results[f'{case.name}.ratio']:.2f}x",
+                f"{case.target}, PSNR >= {PSNR_TARGET_DB:.0f} dB",
+                met(ratio <= case.limit and sharp >= PSNR_TARGET_DB),
+                f"{sharp:.1f} dB",
+                f"{rss[case.name]:.0f} MB",
+            )
+        )
+    transcode = results["variants.ours_cpu"]
     note = f"{transcode / CLIP_SECONDS:.2f} s per s of video; notes: 5.8 s"
     transcode_ms, peak = f"{transcode * 1000:.0f}", f"{rss['variants']:.0f} MB"
-    rows.append(("variants", "720p + 360p of 10 s 1080p", "", transcode_ms, "", peak, note))
+    rows.append(
+        ("variants", "720p + 360p of 10 s 1080p", "", transcode_ms, "", "", note, "", "", peak)
+    )
     return rows
 
 
 def throughput_lines(results: dict[str, float]) -> list[str]:
     """Photos per second per core, and through one and two worker processes."""
-    ours_ms = results["jpeg12.ours"] * 1000
+    ours_ms = results["jpeg12.ours_cpu"] * 1000
     one, two, ratio = results["pool.one"], results["pool.two"], results["pool.ratio"]
     return [
-        f"per core: {1000 / ours_ms:.1f} photos/s (1 / {ours_ms:.1f} ms, 12 MP JPEG, in-process)",
+        f"per core: {1000 / ours_ms:.1f} photos/s (1 / {ours_ms:.1f} ms CPU, 12 MP JPEG)",
         f"throughput, pipeline.decode (EXIF + renditions) of {POOL_PHOTOS} x 12 MP JPEG, "
         f"forkserver pool, worker peak RSS {results['pool.rss']:.0f} MB:",
         f"  1 worker {one:.1f} photos/s; 2 workers on 2 cores {two:.1f} photos/s "
@@ -410,19 +506,39 @@ def throughput_lines(results: dict[str, float]) -> list[str]:
     ]
 
 
-def verdicts(results: dict[str, float], rss: dict[str, float]) -> list[str]:
-    """One line per target: met or missed, with the figure it was judged on."""
-    checks = [
-        (f"{case.name} <= {case.limit}x its floor", results[f"{case.name}.ratio"], case.limit)
+def quality_lines(quality: dict[str, dict[str, float]]) -> list[str]:
+    """How PSNR was taken, and the delivered JPEGs' PSNR next to what q80 alone costs."""
+    delivered = "; ".join(
+        f"{case.name} {quality[case.name]['delivered']:.1f} dB "
+        f"(q80 alone {quality[case.name]['q80']:.1f} dB)"
         for case in CASES
+    )
+    return [
+        "PSNR: the large rendition's pixels just before its JPEG encode, against the original "
+        "decoded at full size and resized with Lanczos3 to the same size",
+        f"PSNR of the delivered large JPEG against that reference: {delivered}",
     ]
-    checks.insert(1, (f"jpeg12 aim <= {JPEG12_AIM}x its floor", checks[0][1], JPEG12_AIM))
-    lines = [
-        f"target {label}: {met(value <= limit)} ({value:.2f}x)" for label, value, limit in checks
-    ]
+
+
+def verdicts(
+    results: dict[str, float], rss: dict[str, float], quality: dict[str, dict[str, float]]
+) -> list[str]:
+    """One line per target: met or missed, with the figure it was judged on."""
+    lines = []
+    for case in CASES:
+        cpu, wall = results[f"{case.name}.cpu_ratio"], results[f"{case.name}.ratio"]
+        lines.append(
+            f"target {case.name} <= {case.limit}x its floor (CPU time): "
+            f"{met(cpu <= case.limit)} ({cpu:.2f}x; wall clock {wall:.2f}x)"
+        )
+    for case in CASES:
+        sharp = quality[case.name]["psnr"]
+        lines.append(
+            f"target {case.name} large PSNR >= {PSNR_TARGET_DB:.0f} dB: "
+            f"{met(sharp >= PSNR_TARGET_DB)} ({sharp:.1f} dB)"
+        )
     peak, two = rss["jpeg48"], results["pool.two"]
-    lines.insert(
-        3,
+    lines.append(
         f"target jpeg48 worker peak RSS < {RSS_LIMIT_MB:.0f} MB: {met(peak < RSS_LIMIT_MB)}"
         f" ({peak:.0f} MB)",
     )
@@ -472,11 +588,14 @@ def run(rounds: int, workdir: Path) -> list[str]:
     load_before = os.getloadavg()[0]
     rss = all_peak_rss(inputs, out)
     configure_worker_process()
+    sources = {"jpeg12": "jpeg12", "jpeg48": "jpeg48", "heic12": "heic12", "poster": "clip"}
+    sharpness = {case: quality(case, inputs[key], out) for case, key in sources.items()}
     results = measure(inputs, out, rounds)
     load = (load_before, os.getloadavg()[0])
-    lines = table(case_rows(results, rss), frozenset({2, 3, 4, 5}))
-    lines += ["", *throughput_lines(results), *context_lines(rss, inputs, rounds, load), ""]
-    return lines + verdicts(results, rss)
+    lines = table(case_rows(results, rss, sharpness), frozenset({2, 3, 4, 5, 8, 9}))
+    lines += ["", *throughput_lines(results), *quality_lines(sharpness)]
+    lines += [*context_lines(rss, inputs, rounds, load), ""]
+    return lines + verdicts(results, rss, sharpness)
 
 
 def main() -> None:

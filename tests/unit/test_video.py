@@ -9,13 +9,14 @@ from pathlib import Path
 
 import av
 import pytest
+import pyvips
 from av.audio.stream import AudioStream
 from av.container import OutputContainer
 from av.video.stream import VideoStream
 from PIL import Image
 
-from jobshots.media.images import RenderedFile, RenderError
-from jobshots.media.video import VideoFacts, render_video, variant_sizes
+from jobshots.media.images import RenderedFile, RenderError, image_from_pixels, large_pixels
+from jobshots.media.video import VideoFacts, poster_frame, render_video, variant_sizes
 
 RATE = 24
 RED, WHITE = (255, 0, 0), (255, 255, 255)
@@ -190,6 +191,67 @@ def test_a_rotated_video_is_turned_for_display(tmp_path: Path, rotation: int) ->
     by_kind = _by_kind(files)
     _assert_poster(by_kind, displayed)
     _assert_variant(by_kind["video_360p"], displayed, RATE)
+
+
+@pytest.mark.parametrize(
+    ("displayed", "rotation", "large"),
+    [((1920, 1086), 0, (1600, 905)), ((1080, 1920), 90, (900, 1600))],
+)
+def test_a_poster_larger_than_the_box_is_scaled_into_it(
+    tmp_path: Path, displayed: tuple[int, int], rotation: int, large: tuple[int, int]
+) -> None:
+    source = _clip(tmp_path / "in.mp4", displayed, rotation=rotation, seconds=2 / RATE)
+
+    _, files = render_video(source, tmp_path, variants=False)
+
+    _assert_poster(_by_kind(files), large)
+
+
+def _textured_clip(path: Path, codec: str, pix_fmt: str) -> Path:
+    """One 1920x1080 frame, untagged as phones often write HD: fine texture in its brightness,
+    broad areas of colour, as a camera sees them (and as 4:2:0 video can carry them)."""
+    luma = sum(
+        pyvips.Image.perlin(1920, 1080, cell_size=cell, seed=cell) * 40 for cell in (64, 8, 3)
+    )
+    bands = [
+        luma + pyvips.Image.perlin(1920, 1080, cell_size=96, seed=band) * 60 + 128
+        for band in range(3)
+    ]
+    picture = bands[0].bandjoin(bands[1:]).cast("uchar")
+    with av.open(str(path), "w", format="mov") as output:
+        video = output.add_stream(codec, rate=RATE)
+        assert isinstance(video, VideoStream)
+        video.width, video.height, video.pix_fmt = 1920, 1080, pix_fmt
+        if codec == "libx264":
+            video.options = {"preset": "ultrafast", "crf": "12"}
+        rgba = bytes(picture.bandjoin(255).write_to_memory())
+        frame = av.VideoFrame.from_bytes(rgba, 1920, 1080, format="rgba")
+        output.mux(video.encode(frame))
+        output.mux(video.encode(None))
+    return path
+
+
+# YUV is scaled in its planes before it is converted; RGB (PNG in a MOV) is converted as it
+# is scaled. Either way the poster is as sharp as a Lanczos3 resize of the full frame.
+@pytest.mark.parametrize(("codec", "pix_fmt"), [("libx264", "yuv420p"), ("png", "rgb24")])
+def test_the_poster_matches_the_full_frame_resized_with_lanczos(
+    tmp_path: Path, codec: str, pix_fmt: str
+) -> None:
+    source = _textured_clip(tmp_path / "in.mov", codec, pix_fmt)
+
+    _, image, _ = poster_frame(source)
+    ours = large_pixels(image)
+
+    with av.open(str(source)) as container:
+        frame = next(container.decode(container.streams.video[0]))
+    assert frame.format.name == pix_fmt
+    rgb = frame.reformat(format="rgb24", src_colorspace="ITU709")
+    plane = rgb.planes[0]
+    full = image_from_pixels(bytes(plane), 1920, 1080, 3, plane.line_size)
+    reference = full.resize(1600 / 1920, vscale=900 / 1080, kernel="lanczos3")
+    assert (ours.width, ours.height) == (1600, 900)
+    error = ours.cast("float") - reference.cast("float")
+    assert 10 * math.log10(255**2 / (error * error).avg()) >= 40
 
 
 def test_hevc_input_is_decoded_and_transcoded_to_h264(tmp_path: Path) -> None:
