@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from jobshots.core.companies import service as companies
 from jobshots.core.context import Context
@@ -260,3 +260,51 @@ def test_one_visibility_rule_for_every_lookup_and_list(ctx: Context) -> None:
             select(AuditEvent).where(AuditEvent.action == "photo.deleted")
         ).all()
     assert len(deletions) == 1
+
+
+def _statements(ctx: Context) -> list[str]:
+    """Every SQL statement the engine runs from now on, collected into the returned list."""
+    seen: list[str] = []
+    event.listen(ctx.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def test_an_upload_checked_before_its_bytes_is_stored_without_reading_anything_again(
+    ctx: Context,
+) -> None:
+    principal, job = _setup(ctx)
+    data = images.jpeg()
+    with ctx.uow() as uow:
+        photos.upload_limit(uow, principal, job)
+        uow.commit()  # as a route does before the body streams in
+        incoming = _incoming(ctx, data)
+        seen = _statements(ctx)
+        [shown] = photos.upload_to_job(uow, principal, job, [incoming], photos.PhotoDetails())
+        statements = list(seen)
+    reads = [s.split("FROM", 1)[1].split()[0] for s in statements if s.startswith("SELECT")]
+    # The job is checked again (it may have gone meanwhile); the company, the uploader and the
+    # new photo's renditions are not read again, nor the photo itself.
+    assert "jobs" in reads
+    assert not {"companies", "users", "renditions", "photos"} & set(reads), reads
+    assert shown.uploaded_by is not None
+    assert shown.uploaded_by.id == principal.user_id
+    assert shown.renditions == {}
+    assert shown.file_size == len(data)
+    assert shown.original_url is not None
+
+
+def test_a_job_deleted_while_its_upload_arrived_is_not_found_and_keeps_no_file(
+    ctx: Context,
+) -> None:
+    principal, job = _setup(ctx)
+    with ctx.uow() as uow:
+        photos.upload_limit(uow, principal, job)
+        uow.commit()
+        with ctx.uow() as other:
+            jobs.delete(other, principal, job)
+        with pytest.raises(NotFound):
+            photos.upload_to_job(
+                uow, principal, job, [_incoming(ctx, images.jpeg())], photos.PhotoDetails()
+            )
+        uow.session.rollback()
+    assert _media_files(ctx) == []

@@ -57,3 +57,15 @@ def test_abort_removes_the_partial_file(tmp_path: Path) -> None:
 )
 def test_clean_filename(given: str | None, kept: str | None) -> None:
     assert clean_filename(given) == kept
+
+
+def test_spool_takes_views_of_the_chunks_it_is_given(tmp_path: Path) -> None:
+    data = os.urandom(300_000)
+    spool = Spool(tmp_path, len(data), "photo.jpg")
+    view = memoryview(data)
+    for start in range(0, len(data), 70_000):
+        spool.write(view[start : start + 70_000])
+    incoming = spool.finish()
+    assert incoming.path.read_bytes() == data
+    assert incoming.sha256 == hashlib.sha256(data).hexdigest()
+    assert incoming.head == data[:HEAD_BYTES]

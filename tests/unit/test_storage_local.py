@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -293,3 +294,34 @@ def test_open_storage_absolute_file_url(tmp_path: Path) -> None:
 def test_open_storage_rejects_bad_urls(url: str) -> None:
     with pytest.raises(ValueError, match="storage URL"):
         open_storage(url, base_url=BASE, signing_key=KEY)
+
+
+def test_put_file_over_an_existing_object_replaces_it(storage: LocalStorage) -> None:
+    put(storage, "a/b.jpg", b"first version", "image/jpeg")
+    staged = storage.staging_dir() / "upload-2"
+    staged.write_bytes(b"second")
+    storage.put_file("a/b.jpg", staged, "image/jpeg")
+    assert storage.read_head("a/b.jpg", 100) == b"second"
+    assert _files_under(storage.staging_dir()) == []
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new key", "replaced key"])
+def test_put_file_fsyncs_the_stored_file_and_its_directory(
+    storage: LocalStorage, monkeypatch: pytest.MonkeyPatch, existing: bool
+) -> None:
+    if existing:
+        put(storage, "c/d/e.jpg", b"old", "image/jpeg")
+    staged = storage.staging_dir() / "upload-3"
+    staged.write_bytes(b"x" * 5000)
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    storage.put_file("c/d/e.jpg", staged, "image/jpeg")
+    stored = storage.path_for("c/d/e.jpg")
+    assert stored.stat().st_ino in synced
+    assert stored.parent.stat().st_ino in synced

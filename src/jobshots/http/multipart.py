@@ -75,8 +75,10 @@ class _Receiver:
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self._spool is not None:
+            # A view, not a copy: the parser hands out slices of immutable chunks.
+            piece = memoryview(data)[start:end] if isinstance(data, bytes) else data[start:end]
             try:
-                self._spool.write(data[start:end])
+                self._spool.write(piece)
             except TooLarge as exc:
                 self._spool = None
                 raise intake.too_large(exc.limit) from exc

@@ -35,7 +35,11 @@ class IncomingFile:
 
 
 class Spool:
-    """Writes a stream to a staging file, hashing it and cutting it off at `limit` bytes."""
+    """Writes a stream to a staging file, hashing it and cutting it off at `limit` bytes.
+
+    Not fsynced here: the storage put that keeps the file makes it durable (a rename and an
+    fsync on local disk), and a file staged for S3 is deleted once sent.
+    """
 
     def __init__(self, staging_dir: Path, limit: int, filename: str | None) -> None:
         fd, name = tempfile.mkstemp(dir=staging_dir, prefix="upload-")
@@ -47,7 +51,7 @@ class Spool:
         self._head = bytearray()
         self._filename = clean_filename(filename)
 
-    def write(self, chunk: bytes) -> None:
+    def write(self, chunk: bytes | memoryview) -> None:
         """Append a chunk; raises TooLarge (and discards everything) past the limit."""
         self._size += len(chunk)
         if self._size > self._limit:
@@ -59,9 +63,7 @@ class Spool:
         self._file.write(chunk)
 
     def finish(self) -> IncomingFile:
-        """Flush to disk and describe the file."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        """Close and describe the file."""
         self._file.close()
         return IncomingFile(
             path=self._path,

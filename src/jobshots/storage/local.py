@@ -72,10 +72,26 @@ class LocalStorage:
         return real
 
     def put_file(self, key: str, path: Path, content_type: str) -> None:
-        """Move a staged file to `key` (fsynced, then renamed into place)."""
+        """Move a staged file to `key` by a rename, then fsync the file and its directory."""
         dest = self.path_for(key)
-        _fsync_file(path)
         self._make_dirs(dest.parent)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            if os.path.lexists(dest):
+                # Replacing an object: the new bytes reach disk before the old are unlinked.
+                os.fsync(fd)
+                self._move(path, dest)
+            elif self._move(path, dest):
+                # A new key is named by no committed row until this returns, so it may appear
+                # before it is durable; one fsync then carries the bytes and the rename alike
+                # on a journaling filesystem, leaving the directory's fsync next to nothing.
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_dir(dest.parent)
+
+    def _move(self, path: Path, dest: Path) -> bool:
+        """Rename `path` to `dest`; False when it had to be copied (and the copy fsynced)."""
         try:
             os.replace(path, dest)
         except OSError as exc:
@@ -85,7 +101,8 @@ class LocalStorage:
             # final step is still an atomic rename.
             self._copy_in(path, dest)
             path.unlink()
-        _fsync_dir(dest.parent)
+            return False
+        return True
 
     def open(self, key: str) -> BinaryIO:
         """The object's file, open for reading; FileNotFoundError if absent."""
@@ -264,11 +281,6 @@ def _check_condition(condition: object, fields: dict[str, str], size: int) -> No
 
 def _is_header_safe(value: str) -> bool:
     return all(" " <= c <= "~" for c in value)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
 
 
 def _fsync_dir(directory: Path) -> None:

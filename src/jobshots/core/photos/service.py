@@ -28,13 +28,15 @@ from jobshots.core.photos.views import (
 )
 from jobshots.core.principal import Principal
 from jobshots.core.uow import UnitOfWork
-from jobshots.db.models import PHOTO_TYPES, Company, Job, Photo
+from jobshots.db.models import PHOTO_TYPES, Company, Job, Photo, User
 from jobshots.db.types import utcnow
 from jobshots.media.incoming import IncomingFile
 from jobshots.media.sniff import Sniffed
 from jobshots.storage import keys
 
 CLIENT_KEY_MAX = 100
+# Where `upload_limit` leaves what it read, in the session's info.
+_ADMITTED = "photos.admitted"
 # The type a direct upload is expected to be, by its display name's suffix.
 _TYPES_BY_SUFFIX = {
     "png": ("image/png", "png"),
@@ -120,8 +122,12 @@ class Received:
 def upload_limit(uow: UnitOfWork, principal: Principal, job: jobs.JobRef | None = None) -> int:
     """Check the caller may upload photos (to `job`, when given); the byte limit to stream to."""
     company = photo_company(uow, principal, permissions.PHOTOS_MANAGE)
-    if job is not None:
-        jobs.get(uow, principal, job)
+    found = jobs.get(uow, principal, job) if job is not None else None
+    uploader = uow.session.get(User, principal.user_id)
+    # Held for the rest of the unit of work (the session keeps rows only while referenced),
+    # so the transaction that stores the upload finds the company and uploader in the session
+    # instead of reading them again. The job it checks again: it may be deleted meanwhile.
+    uow.session.info[_ADMITTED] = (company, found, uploader)
     return policy.upload_limit(uow, company)
 
 
@@ -487,6 +493,8 @@ def _store(
     key = keys.photo_original(company.uuid, photo_uuid, kind.extension)
     intake.put(uow, key, incoming, kind)
     now = utcnow()
+    uploader = uow.session.get(User, principal.user_id)
+    # Every field and relation the view shows is set here, so it is built without a reload.
     photo = Photo(
         uuid=photo_uuid,
         company_id=company.id,
@@ -495,6 +503,10 @@ def _store(
         uploaded_by_id=principal.user_id,
         created_by_id=principal.user_id,
         updated_by_id=principal.user_id,
+        uploaded_by=uploader,
+        created_by=uploader,
+        updated_by=uploader,
+        renditions=[],
         name=incoming.filename or "",
         photo_type=details.photo_type,
         is_video=kind.is_video,
