@@ -27,7 +27,7 @@ from jobshots.backups import restore
 from jobshots.backups.errors import RestoreRefused
 from jobshots.config import Settings
 from jobshots.db.models import Photo
-from tests.support.databases import postgres_admin_url
+from tests.support.databases import drop_later, postgres_admin_url
 from tests.support.server import ServerProcess
 from tests.support.stack import S3_CREDENTIALS, Stack, Tenant, running_stack
 
@@ -149,8 +149,7 @@ def _empty_target(
         url = make_url(admin).set(database=name).render_as_string(hide_password=False)
         yield url, storage_url, media_root, s3, bucket
     finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_later(admin, name)
 
 
 @pytest.fixture(scope="module", params=VARIANTS, ids=[f"{db}-{store}" for db, store in VARIANTS])

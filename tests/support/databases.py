@@ -58,9 +58,13 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
     try:
         yield url
     finally:
-        # Dropping waits on a checkpoint (up to seconds): done beside the next tests, and
-        # finished before the process exits.
-        _dropper.submit(_drop, admin, name)
+        drop_later(admin, name)
+
+
+def drop_later(admin: str, name: str) -> None:
+    """Drop a test database beside the next tests: dropping waits on a checkpoint (up to
+    seconds). `finish` waits for it."""
+    _dropper.submit(_drop, admin, name)
 
 
 def finish() -> None:
