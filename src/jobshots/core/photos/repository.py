@@ -110,18 +110,25 @@ def stream(
     """A page of the shown photos in `order`, read in batches as the caller iterates, never
     all held at once; and how many match in all."""
     where = _matching(reach, which)
-    query = _ordered(select(Photo).where(*where), order).offset(offset).limit(limit)
+    # The page's ids first, from the list's index alone: an offset skips index entries, not
+    # rows. Then the rows of those ids by primary key, a batch at a time.
+    page = _ordered(select(Photo.id).where(*where), order).offset(offset).limit(limit)
+    ids = list(session.scalars(page))
 
     # Of the job and the people, only what a photo's view shows: rows stay narrow.
     people = (User.uuid, User.first_name, User.last_name, User.email)
-    query = query.options(
+    loads = (
         joinedload(Photo.job).load_only(Job.uuid),
         *(joinedload(who).load_only(*people) for who in _PEOPLE),
     )
 
     def rows() -> Iterator[Photo]:
-        result = session.scalars(query.execution_options(yield_per=STREAM_BATCH))
-        for batch in result.partitions():
+        for start in range(0, len(ids), STREAM_BATCH):
+            wanted = ids[start : start + STREAM_BATCH]
+            query = select(Photo).where(Photo.id.in_(wanted)).options(*loads)
+            found = {photo.id: photo for photo in session.scalars(query)}
+            # In the page's order; a photo removed since its id was read is left out.
+            batch = [found[photo_id] for photo_id in wanted if photo_id in found]
             yield from batch
             # The caller has rendered the batch: let it go (renditions with it), so memory
             # stays flat. The few users and jobs they share stay, as one copy each.
@@ -159,8 +166,13 @@ def _matching(reach: Reach, which: Criteria) -> list[ColumnElement[bool]]:
 
 def _ordered(query: Select[Photo], order: Order) -> Select[Photo]:
     if order == "newest_taken":
+        # "No capture time last" said as its own key, so the list's index can hold it (SQLite's
+        # indexes cannot say NULLS LAST).
         return query.order_by(
-            Photo.taken_at.desc().nulls_last(), Photo.created_at.desc(), Photo.id.desc()
+            Photo.taken_at.is_(None),
+            Photo.taken_at.desc(),
+            Photo.created_at.desc(),
+            Photo.id.desc(),
         )
     if order == "recently_updated":
         return query.order_by(Photo.updated_at.desc(), Photo.id.desc())

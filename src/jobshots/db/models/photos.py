@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobshots.db.base import Entity, Timestamped
@@ -30,7 +39,6 @@ class Photo(Entity, Timestamped):
     __table_args__ = (
         UniqueConstraint("company_id", "client_key"),
         Index("ix_photos_job_listing", "job_id", "deleted_at", "created_at"),
-        Index("ix_photos_company_uploaded", "company_id", "created_at", "id"),
         Index("ix_photos_company_checksum", "company_id", "checksum_sha256"),
         *(Index(f"ix_photos_hash_band_{n}", "company_id", f"hash_band_{n}") for n in range(4)),
     )
@@ -106,6 +114,27 @@ class Photo(Entity, Timestamped):
     def rendition(self, kind: str) -> Rendition | None:
         """The rendition of that kind, if made."""
         return next((r for r in self.renditions if r.kind == kind), None)
+
+
+# The rows every company-wide list starts from: shown and not deleted. Each list order has
+# its own index over them, so a page is read in order and its offset skipped in the index.
+_SHOWN_LIVE = and_(Photo.state.in_(STORED_STATES), Photo.deleted_at.is_(None))
+_PARTIAL = {"postgresql_where": _SHOWN_LIVE, "sqlite_where": _SHOWN_LIVE}
+Index("ix_photos_shown_uploaded", Photo.company_id, Photo.created_at, Photo.id, **_PARTIAL)
+# Latest capture first, no capture time last. Said as "taken_at IS NULL" first, not NULLS
+# LAST, which SQLite's indexes cannot say.
+Index(
+    "ix_photos_shown_taken",
+    Photo.company_id,
+    Photo.taken_at.is_(None),
+    Photo.taken_at.desc(),
+    Photo.created_at.desc(),
+    Photo.id.desc(),
+    **_PARTIAL,
+)
+Index("ix_photos_shown_updated", Photo.company_id, Photo.updated_at, Photo.id, **_PARTIAL)
+# A job's photo count, and whether it has any, read from the index alone.
+Index("ix_photos_shown_by_job", Photo.job_id, **_PARTIAL)
 
 
 class Rendition(Entity):

@@ -1,4 +1,4 @@
-"""photo lists: indexes that read a company's photos in each list's order
+"""photo lists: indexes that read a company's shown photos in each list's order
 
 Revision ID: 0008
 Revises: 0007
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
@@ -16,12 +17,34 @@ down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Partial: only the photos a list shows (stored, not deleted), as on the model.
+_SHOWN_LIVE = sa.text("state IN ('stored', 'processed', 'failed') AND deleted_at IS NULL")
+_PARTIAL = {"postgresql_where": _SHOWN_LIVE, "sqlite_where": _SHOWN_LIVE}
+
 
 def upgrade() -> None:
     op.create_index(
-        "ix_photos_company_uploaded", "photos", ["company_id", "created_at", "id"], unique=False
+        "ix_photos_shown_uploaded", "photos", ["company_id", "created_at", "id"], **_PARTIAL
+    )
+    # Latest capture first, no capture time last: "taken_at IS NULL" first, as NULLS LAST
+    # cannot be said in SQLite's indexes.
+    op.create_index(
+        "ix_photos_shown_taken",
+        "photos",
+        [
+            sa.column("company_id"),
+            sa.column("taken_at").is_(None),
+            sa.column("taken_at").desc(),
+            sa.column("created_at").desc(),
+            sa.column("id").desc(),
+        ],
+        **_PARTIAL,
+    )
+    op.create_index(
+        "ix_photos_shown_updated", "photos", ["company_id", "updated_at", "id"], **_PARTIAL
     )
 
 
 def downgrade() -> None:
-    op.drop_index("ix_photos_company_uploaded", table_name="photos")
+    for name in ("ix_photos_shown_updated", "ix_photos_shown_taken", "ix_photos_shown_uploaded"):
+        op.drop_index(name, table_name="photos")
