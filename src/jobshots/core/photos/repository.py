@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload
@@ -21,6 +21,7 @@ Order = Literal["uploaded", "newest_taken", "recently_updated"]
 # Rows read from the database at a time when a page is streamed.
 STREAM_BATCH = 500
 _PEOPLE = (Photo.uploaded_by, Photo.created_by, Photo.updated_by)
+_Row = TypeVar("_Row")
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _matching(reach: Reach, which: Criteria) -> list[ColumnElement[bool]]:
     return where
 
 
-def _ordered(query: Select[Photo], order: Order) -> Select[Photo]:
+def _ordered(query: Select[_Row], order: Order) -> Select[_Row]:
     if order == "newest_taken":
         # "No capture time last" said as its own key, so the list's index can hold it (SQLite's
         # indexes cannot say NULLS LAST).

@@ -119,8 +119,14 @@ class Photo(Entity, Timestamped):
 # The rows every company-wide list starts from: shown and not deleted. Each list order has
 # its own index over them, so a page is read in order and its offset skipped in the index.
 _SHOWN_LIVE = and_(Photo.state.in_(STORED_STATES), Photo.deleted_at.is_(None))
-_PARTIAL = {"postgresql_where": _SHOWN_LIVE, "sqlite_where": _SHOWN_LIVE}
-Index("ix_photos_shown_uploaded", Photo.company_id, Photo.created_at, Photo.id, **_PARTIAL)
+Index(
+    "ix_photos_shown_uploaded",
+    Photo.company_id,
+    Photo.created_at,
+    Photo.id,
+    postgresql_where=_SHOWN_LIVE,
+    sqlite_where=_SHOWN_LIVE,
+)
 # Latest capture first, no capture time last. Said as "taken_at IS NULL" first, not NULLS
 # LAST, which SQLite's indexes cannot say.
 Index(
@@ -130,11 +136,21 @@ Index(
     Photo.taken_at.desc(),
     Photo.created_at.desc(),
     Photo.id.desc(),
-    **_PARTIAL,
+    postgresql_where=_SHOWN_LIVE,
+    sqlite_where=_SHOWN_LIVE,
 )
-Index("ix_photos_shown_updated", Photo.company_id, Photo.updated_at, Photo.id, **_PARTIAL)
+Index(
+    "ix_photos_shown_updated",
+    Photo.company_id,
+    Photo.updated_at,
+    Photo.id,
+    postgresql_where=_SHOWN_LIVE,
+    sqlite_where=_SHOWN_LIVE,
+)
 # A job's photo count, and whether it has any, read from the index alone.
-Index("ix_photos_shown_by_job", Photo.job_id, **_PARTIAL)
+Index(
+    "ix_photos_shown_by_job", Photo.job_id, postgresql_where=_SHOWN_LIVE, sqlite_where=_SHOWN_LIVE
+)
 
 
 class Rendition(Entity):

@@ -19,12 +19,15 @@ depends_on: str | Sequence[str] | None = None
 
 # Partial: only the photos a list shows (stored, not deleted), as on the model.
 _SHOWN_LIVE = sa.text("state IN ('stored', 'processed', 'failed') AND deleted_at IS NULL")
-_PARTIAL = {"postgresql_where": _SHOWN_LIVE, "sqlite_where": _SHOWN_LIVE}
 
 
 def upgrade() -> None:
     op.create_index(
-        "ix_photos_shown_uploaded", "photos", ["company_id", "created_at", "id"], **_PARTIAL
+        "ix_photos_shown_uploaded",
+        "photos",
+        ["company_id", "created_at", "id"],
+        postgresql_where=_SHOWN_LIVE,
+        sqlite_where=_SHOWN_LIVE,
     )
     # Latest capture first, no capture time last: "taken_at IS NULL" first, as NULLS LAST
     # cannot be said in SQLite's indexes.
@@ -38,10 +41,15 @@ def upgrade() -> None:
             sa.column("created_at").desc(),
             sa.column("id").desc(),
         ],
-        **_PARTIAL,
+        postgresql_where=_SHOWN_LIVE,
+        sqlite_where=_SHOWN_LIVE,
     )
     op.create_index(
-        "ix_photos_shown_updated", "photos", ["company_id", "updated_at", "id"], **_PARTIAL
+        "ix_photos_shown_updated",
+        "photos",
+        ["company_id", "updated_at", "id"],
+        postgresql_where=_SHOWN_LIVE,
+        sqlite_where=_SHOWN_LIVE,
     )
 
 
