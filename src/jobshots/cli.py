@@ -93,17 +93,39 @@ def _log_to_stderr() -> None:
     ours.setLevel(logging.INFO)
 
 
+SERVERS = ("uvicorn", "granian")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    server: Annotated[
+        str,
+        typer.Option(
+            envvar="JOBSHOTS_SERVER",
+            help="HTTP server: uvicorn or granian (see docs/performance.md).",
+        ),
+    ] = "uvicorn",
 ) -> None:
     """Serve every API, the web app and the file downloads."""
-    import uvicorn
-
+    if server not in SERVERS:
+        typer.echo(f"error: --server must be one of {', '.join(SERVERS)}, not {server!r}")
+        raise typer.Exit(2)
     settings = _settings()
     _log_to_stderr()
-    typer.echo(f"Jobshots listening on http://{host}:{port} (public URL {settings.base_url})")
+    typer.echo(
+        f"Jobshots listening on http://{host}:{port} (public URL {settings.base_url}, {server})"
+    )
+    if server == "granian":
+        _serve_granian(host, port)
+    else:
+        _serve_uvicorn(host, port)
+
+
+def _serve_uvicorn(host: str, port: int) -> None:
+    import uvicorn
+
     uvicorn.run(
         "jobshots.app:create_app",
         factory=True,
@@ -113,6 +135,22 @@ def serve(
         proxy_headers=False,
         log_level="info",
     )
+
+
+def _serve_granian(host: str, port: int) -> None:
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    # Granian passes the peer address as it is; X-Forwarded-For is ours to read, as above.
+    Server(
+        "jobshots.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        log_level=LogLevels.info,
+    ).serve()
 
 
 @app.command()
