@@ -42,12 +42,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# `python -m bench` runs last: it ends with the table of every figure it judged.
 bench: $(STAMP)
-	$(BIN)/python -m bench
 	$(BIN)/python -m bench.perceptual_hash
 	$(BIN)/python -m bench.rate_limits
 	$(BIN)/python -m bench.credentials
 	$(BIN)/python -m bench.decode_isolation
+	$(BIN)/python -m bench
 
 # Latency at 10,000 and 1,000,000 photos (`jobshots bench-data`), every list and detail route,
 # one table of p50/p99 and ratios. Long (the fill takes minutes): never in CI. PostgreSQL: the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bench import fulcrum_list, media, pdf_report, uploads, web_app, zip_export
+from bench import fulcrum_list, media, pdf_report, summary, uploads, web_app, zip_export
 
 
 def main() -> None:
@@ -26,6 +26,8 @@ def main() -> None:
     print("\n".join(web_app.run(args.rounds, args.workdir / "web")))
     print("\n== Job PDF report ==")
     print("\n".join(pdf_report.run(args.rounds, args.workdir / "pdf")))
+    print("\n== Every judged figure of this run (the million-photo routes: make bench-scale) ==")
+    print("\n".join(summary.table()))
 
 
 if __name__ == "__main__":

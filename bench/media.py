@@ -33,6 +33,7 @@ import pyvips
 from av.video.reformatter import Colorspace
 from PIL import Image
 
+from bench import summary
 from jobshots.media.images import image_from_pixels, large_pixels, load_for_large
 from jobshots.media.pipeline import DecodeJob, DecodeResult, configure_worker_process, decode
 from jobshots.media.video import poster_frame, render_video
@@ -531,12 +532,20 @@ def verdicts(
             f"target {case.name} <= {case.limit}x its floor (CPU time): "
             f"{met(cpu <= case.limit)} ({cpu:.2f}x; wall clock {wall:.2f}x)"
         )
+        summary.record(
+            "renditions", f"{case.name}: both renditions (CPU time)", f"{cpu:.2f}x",
+            case.floor, f"<= {case.limit}x", cpu <= case.limit,
+        )  # fmt: skip
     for case in CASES:
         sharp = quality[case.name]["psnr"]
         lines.append(
             f"target {case.name} large PSNR >= {PSNR_TARGET_DB:.0f} dB: "
             f"{met(sharp >= PSNR_TARGET_DB)} ({sharp:.1f} dB)"
         )
+        summary.record(
+            "renditions", f"{case.name}: large rendition PSNR", f"{sharp:.1f} dB",
+            "full decode + Lanczos3", f">= {PSNR_TARGET_DB:.0f} dB", sharp >= PSNR_TARGET_DB,
+        )  # fmt: skip
     peak, two = rss["jpeg48"], results["pool.two"]
     lines.append(
         f"target jpeg48 worker peak RSS < {RSS_LIMIT_MB:.0f} MB: {met(peak < RSS_LIMIT_MB)}"

@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
+from bench import summary
 from jobshots.composition import build_context
 from jobshots.config import Settings
 from jobshots.core.companies import service as companies
@@ -293,6 +294,15 @@ def _report(served: list[Served]) -> list[str]:
         row(f"{one.name}: CRM upload throughput / bare PUT", throughput,
             f">= {THROUGHPUT_TARGET}x", throughput >= THROUGHPUT_TARGET)  # fmt: skip
         row(f"{one.name}: CRM upload p99 / bare PUT", p99, f"<= {P99_TARGET}x", p99 <= P99_TARGET)
+        baseline = f"bare streaming PUT with fsync, {one.name}"
+        summary.record(
+            "uploads", f"{one.name}: 5 MB CRM upload throughput", f"{throughput:.2f}x",
+            baseline, f">= {THROUGHPUT_TARGET}x", throughput >= THROUGHPUT_TARGET,
+        )  # fmt: skip
+        summary.record(
+            "uploads", f"{one.name}: 5 MB CRM upload p99", f"{p99:.2f}x",
+            baseline, f"<= {P99_TARGET}x", p99 <= P99_TARGET,
+        )  # fmt: skip
         row(f"{one.name}: receive-only throughput / bare PUT", _mbs(receive) / _mbs(raw))
         cpu = statistics.median(one.cpu["crm"]) / statistics.median(one.cpu["raw"])
         row(f"{one.name}: CRM upload server CPU / bare PUT's", cpu)
