@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -208,6 +208,68 @@ def test_open_jobs_are_listed_most_urgent_first_and_filtered_by_state(ctx: Conte
         window = SliceRequest(offset=1, limit=2, maximum=200)
         page, total = sla.statuses(uow, office.owner, sla.SlaQuery(), window, now=fixed(now))
     assert ([str(item.uuid) for item in page], total) == ([overdue, within_sooner], 5)
+
+
+@pytest.mark.parametrize("batch", [100, 7])
+def test_the_most_urgent_of_many_open_jobs_are_those_measuring_every_job_would_give(
+    ctx: Context, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The list measures only the jobs that could be on the page asked for; this compares it,
+    # page by page, with every open job measured by name and put in the documented order.
+    office = _office(ctx)
+    _targets(ctx, office, "Urgent", response_target=4, response_clock="working_hours",
+             completion_target=2, completion_clock="working_days")  # fmt: skip
+    _targets(ctx, office, "High", response_target=1, response_clock="working_days",
+             completion_target=3, completion_clock="working_days")  # fmt: skip
+    _targets(ctx, office, "Low", response_target=None, completion_target=400)
+    kinds = ["Emergency", "Urgent", "High", "Normal", "Low", None]
+    opened = []
+    for n in range(150):
+        created = datetime(2026, 10, 1, 7, tzinfo=UTC) + timedelta(minutes=457 * n)
+        moves = [
+            [],
+            [("assigned", created + timedelta(hours=1))],
+            [("awaiting_access", created + timedelta(hours=2))],
+            [
+                ("assigned", created + timedelta(hours=1)),
+                ("parts_on_order", created + timedelta(days=1)),
+                ("in_progress", created + timedelta(days=4)),
+            ],
+            [
+                ("completed", created + timedelta(hours=30)),
+                ("in_progress", created + timedelta(days=2)),
+            ],
+        ][n % 5]
+        job = _job(ctx, office, kinds[n % 6], f"{created:%Y-%m-%d %H:%M}",
+                   *((code, f"{when:%Y-%m-%d %H:%M}") for code, when in moves))  # fmt: skip
+        if n % 7:
+            opened.append(job)
+        else:
+            _job_moved(ctx, office, job, "closed", created + timedelta(days=5))
+    now = "2026-11-20 12:00"
+    # Jobs are measured a batch at a time: small batches stop early more often.
+    monkeypatch.setattr(sla, "_BATCH", batch)
+    expected = sorted((_one(ctx, office, job, now) for job in opened), key=_documented_order)
+    assert {item.state for item in expected} == {"breached", "overdue", "within", None}
+    for offset, limit in [(0, 1), (0, 3), (5, 5), (0, 10), (0, 50), (45, 30), (120, 50), (200, 10)]:
+        with ctx.uow() as uow:
+            window = SliceRequest(offset=offset, limit=limit, maximum=200)
+            page, total = sla.statuses(uow, office.owner, sla.SlaQuery(), window, now=fixed(now))
+        assert total == len(opened)
+        assert page == expected[offset : offset + limit]
+
+
+def _job_moved(ctx: Context, office: Office, job: str, code: str, when: datetime) -> None:
+    with ctx.uow() as uow:
+        row = jobs.get(uow, office.owner, job)
+        lifecycle.move(uow, row, uow.session.get_one(JobStatus, office.statuses[code]), when)
+
+
+def _documented_order(item: JobSla) -> tuple[int, bool, int, int]:
+    """Breached, overdue, within, then not measured; the least time left first; then by id."""
+    remaining = item.standing.seconds_remaining
+    rank = ["breached", "overdue", "within", None].index(item.state)
+    return (rank, remaining is None, remaining or 0, item.id)
 
 
 def test_a_job_from_before_status_history_is_measured_from_when_it_was_created(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from jobshots.core.sla import clock
-from jobshots.core.sla.status import Entered, Target, standing
+from jobshots.core.sla.status import Entered, Target, earliest_due, standing
 
 LONDON = clock.working_week("Europe/London", time(9), time(17, 30), "ENG")
 SECOND = timedelta(seconds=1)
@@ -346,3 +346,30 @@ def test_with_any_pauses_the_deadline_comes_when_the_unpaused_time_makes_the_win
             if not change.pauses:
                 ran += clock.counted(kind, LONDON, change.at, ends)
         assert ran == clock.window(kind, LONDON, history[0].at, target.amount), history
+
+
+@pytest.mark.parametrize(
+    "week",
+    [
+        LONDON,
+        clock.working_week("America/New_York", time(7), time(23, 45), "SCT"),
+        clock.working_week("Pacific/Auckland", time(0), time(8), "NIR"),
+    ],
+)
+def test_no_deadline_falls_before_its_earliest_due(week: clock.WorkingWeek) -> None:
+    # The SLA list ranks jobs by this floor before measuring them: a floor past a real
+    # deadline would leave a more urgent job off the page.
+    picks = random.Random(16)
+    start = at("2026-01-01 00:00")
+    for _ in range(400):
+        start += timedelta(minutes=picks.randrange(1, 60 * 48))
+        clocks = (clock.CALENDAR_HOURS, clock.WORKING_HOURS, clock.WORKING_DAYS)
+        target = Target(picks.randrange(0, 12), picks.choice(clocks))
+        floor = earliest_due(target, start)
+        assert floor is not None
+        due = clock.due(target.clock, week, start, target.amount)
+        assert floor <= due, (target, start)
+        # And close enough to rank by: off by no more than the weekends and holidays spanned.
+        assert due - floor <= timedelta(days=5 + target.amount), (target, start)
+    assert earliest_due(None, start) is None
+    assert earliest_due(Target(99_999, "working_days"), start) is None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from jobshots.core.ids import storable
@@ -23,6 +23,7 @@ from jobshots.db.models import (
     PropertyAddress,
     Rendition,
 )
+from jobshots.db.models.photos import STORED_STATES
 
 
 @dataclass(frozen=True)
@@ -89,13 +90,8 @@ def page(session: Session, reach: Reach, offset: int, limit: int) -> tuple[list[
     """A page of the live jobs within reach, newest first, and the total count."""
     live = reach.live_jobs()
     total = session.scalar(select(func.count()).select_from(Job).where(*live)) or 0
-    query = (
-        select(Job)
-        .where(*live)
-        .options(selectinload(Job.created_by), selectinload(Job.address))
-        .order_by(Job.created_at.desc(), Job.id.desc())
-    )
-    return list(session.scalars(query.offset(offset).limit(limit))), total
+    ids = _newest_ids(session, live, offset, limit)
+    return _loaded(session, ids, selectinload(Job.created_by), selectinload(Job.address)), total
 
 
 @dataclass(frozen=True)
@@ -162,14 +158,50 @@ def search(
     the rest when named), and how many match."""
     where = [*reach.live_jobs(), *query.conditions()]
     total = session.scalar(select(func.count()).select_from(Job).where(*where)) or 0
-    order: list[ColumnElement[Any]] = [Job.created_at.desc(), Job.id.desc()]
-    if pinned_by is not None:
-        pinned = exists().where(JobPin.job_id == Job.id, JobPin.user_id == pinned_by)
-        order.insert(0, case((pinned, 0), else_=1))
-    rows = session.scalars(
-        select(Job).where(*where).options(*_FULL).order_by(*order).offset(offset).limit(limit)
-    )
-    return list(rows), total
+    if pinned_by is None:
+        ids = _newest_ids(session, where, offset, limit)
+    else:
+        ids = _pinned_first_ids(session, where, pinned_by, offset, limit)
+    return _loaded(session, ids, *_FULL), total
+
+
+def _newest_ids(
+    session: Session, where: Sequence[ColumnElement[bool]], offset: int, limit: int
+) -> list[int]:
+    """The ids of a slice of the matching jobs, newest first.
+
+    Ids first, rows after: the offset is skipped in the listing index alone, never by
+    reading the rows it passes over."""
+    query = select(Job.id).where(*where).order_by(Job.created_at.desc(), Job.id.desc())
+    return list(session.scalars(query.offset(offset).limit(limit)))
+
+
+def _pinned_first_ids(
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    user_id: int,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """The ids of a slice of the matching jobs, the user's pinned ones first, each part
+    newest first: two ordered reads, so neither sorts every match."""
+    pinned = exists().where(JobPin.job_id == Job.id, JobPin.user_id == user_id)
+    held = session.scalar(select(func.count()).select_from(Job).where(*where, pinned)) or 0
+    ids = _newest_ids(session, [*where, pinned], offset, limit) if offset < held else []
+    if len(ids) < limit:
+        rest = _newest_ids(session, [*where, ~pinned], max(0, offset - held), limit - len(ids))
+        ids.extend(rest)
+    return ids
+
+
+def _loaded(session: Session, ids: Sequence[int], *options: Any) -> list[Job]:
+    """The jobs with these ids, in the ids' order, with `options` loaded."""
+    if not ids:
+        return []
+    rows = {
+        job.id: job for job in session.scalars(select(Job).where(Job.id.in_(ids)).options(*options))
+    }
+    return [rows[job_id] for job_id in ids]
 
 
 def full(session: Session, reach: Reach, job_id: int) -> Job:
@@ -224,7 +256,7 @@ def _counts(session: Session, job_column: Any, *where: ColumnElement[bool]) -> d
 
 def _shown_photos(job_id: Any) -> ColumnElement[bool]:
     """A live, stored photo of the job (what its photo count counts)."""
-    return and_(Photo.job_id == job_id, Photo.deleted_at.is_(None), Photo.state != "pending")
+    return and_(Photo.job_id == job_id, Photo.state.in_(STORED_STATES), Photo.deleted_at.is_(None))
 
 
 _FULL = (

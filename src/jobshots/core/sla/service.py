@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from jobshots.core import permissions
 from jobshots.core.errors import Conflict, Invalid
@@ -15,7 +15,16 @@ from jobshots.core.pagination import SliceRequest
 from jobshots.core.principal import Principal
 from jobshots.core.sla import clock, repository
 from jobshots.core.sla.clock import WorkingWeek
-from jobshots.core.sla.status import BREACHED, OVERDUE, STATES, WITHIN, Entered, Target, standing
+from jobshots.core.sla.status import (
+    BREACHED,
+    OVERDUE,
+    STATES,
+    WITHIN,
+    Entered,
+    Target,
+    earliest_due,
+    standing,
+)
 from jobshots.core.sla.views import JobSla
 from jobshots.core.uow import UnitOfWork
 from jobshots.db.models import Company, Job, JobPriority
@@ -23,6 +32,9 @@ from jobshots.db.types import utcnow
 
 # The most urgent first: breached, overdue, then within, and jobs not measured last.
 _URGENCY = {BREACHED: 0, OVERDUE: 1, WITHIN: 2, None: 3}
+# Open jobs measured at a time when finding the most urgent: a page's worth at least.
+_BATCH = 100
+_SECOND = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -45,14 +57,66 @@ def statuses(
     if query.state is not None and query.state not in STATES:
         raise Invalid.field("state", f"must be one of {', '.join(STATES)}")
     offset, limit = paging.checked()
+    at = now()
+    if query.job is None and query.state is None:
+        return _most_urgent(uow, principal, at, offset, limit)
     if query.job is not None:
         measured = [jobs.get(uow, principal, query.job)]
     else:
         measured = repository.open_jobs(uow.session, jobs.reach_of(principal))
-    found = measure(uow, principal, measured, now())
+    found = measure(uow, principal, measured, at)
     matching = [item for item in found if query.state is None or item.state == query.state]
     matching.sort(key=_urgency)
     return matching[offset : offset + limit], len(matching)
+
+
+def _most_urgent(
+    uow: UnitOfWork, principal: Principal, at: datetime, offset: int, limit: int
+) -> tuple[list[JobSla], int]:
+    """A slice of every open job's standing, most urgent first, measuring only the jobs that
+    could be in it: each job's urgency has a floor known from its start and its priority's
+    targets alone, and once the slice's last job is more urgent than every unmeasured floor,
+    no other job can come before it."""
+    session = uow.session
+    _week_of(session.get_one(Company, principal.company_id))  # unusable: refused, jobs or not
+    starts = repository.open_starts(session, jobs.reach_of(principal))
+    held = {priority_id for _, priority_id, _ in starts if priority_id is not None}
+    targets = {
+        priority_id: _targets(priority)
+        for priority_id, priority in repository.priorities(session, held).items()
+    }
+    floors = sorted(
+        _floor(job_id, targets.get(priority_id or 0, (None, None)), start, at)
+        for job_id, priority_id, start in starts
+    )
+    wanted, batch = offset + limit, max(offset + limit, _BATCH)
+    measured: list[JobSla] = []
+    for first in range(0, len(floors), batch):
+        if len(measured) >= wanted and floors[first] > _urgency(measured[wanted - 1]):
+            break
+        ids = [floor[-1] for floor in floors[first : first + batch]]
+        measured.extend(measure(uow, principal, repository.jobs_by_ids(session, ids), at))
+        measured.sort(key=_urgency)
+    return measured[offset : offset + limit], len(floors)
+
+
+def _floor(
+    job_id: int, targets: tuple[Target | None, Target | None], start: datetime, at: datetime
+) -> tuple[int, bool, int, int]:
+    """The most urgent a job started at `start` on these targets can be at `at` (see
+    `_urgency`): breached only once its earliest completion deadline has passed, overdue
+    only once its earliest response deadline has, and never due before the earliest."""
+    response, completion = (earliest_due(target, start) for target in targets)
+    if response is None and completion is None:
+        return (_URGENCY[None], True, 0, job_id)
+    soonest = min(due for due in (response, completion) if due is not None)
+    if completion is not None and completion < at:
+        state, soonest = BREACHED, completion
+    elif response is not None and response < at:
+        state, soonest = OVERDUE, response
+    else:
+        state = WITHIN
+    return (_URGENCY[state], False, (soonest - at) // _SECOND, job_id)
 
 
 def measure(

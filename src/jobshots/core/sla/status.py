@@ -58,6 +58,18 @@ class Target:
         return limit is not None and 0 <= self.amount <= limit
 
 
+def earliest_due(target: Target | None, start: datetime) -> datetime | None:
+    """An instant no deadline on `target` from `start` can fall before, whatever the job's
+    pauses and the company's working week: working time never runs faster than real time,
+    and the Nth working day after a start ends past the local midnight N-1 days later (an
+    hour either way for a clock change). None for no measurable target."""
+    if target is None or not target.measurable:
+        return None
+    if target.clock == clock.WORKING_DAYS:
+        return start + max(timedelta(0), timedelta(days=target.amount - 1, hours=-2))
+    return start + target.amount * clock.HOUR
+
+
 @dataclass(frozen=True)
 class Standing:
     """A job against its SLA at one moment."""

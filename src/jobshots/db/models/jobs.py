@@ -9,12 +9,14 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     LargeBinary,
     Numeric,
     String,
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,7 +46,27 @@ class Job(Entity, Timestamped):
     """A piece of work at a property, from report to completion."""
 
     __tablename__ = "jobs"
-    __table_args__ = (UniqueConstraint("company_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "reference"),
+        # Every list of a company's jobs reads them newest first: counted and paged in here.
+        Index(
+            "ix_jobs_live_listing",
+            "company_id",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        # Filtering by status (and priority) counts in here; the SLA finds open jobs here.
+        Index(
+            "ix_jobs_live_status",
+            "company_id",
+            "status_id",
+            "priority_id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+    )
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
@@ -118,9 +140,11 @@ class JobStatusChange(Entity):
     """A job entering a status: the record SLA clocks are measured from."""
 
     __tablename__ = "job_status_changes"
+    # A job's history in order, and when its clocks started, read from the index alone.
+    __table_args__ = (Index("ix_job_status_changes_job_changed", "job_id", "changed_at", "id"),)
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
-    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"))
     status_id: Mapped[int | None] = mapped_column(
         ForeignKey("job_statuses.id", ondelete="SET NULL")
     )
@@ -166,7 +190,8 @@ class Document(Entity, Timestamped):
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
-    case_note_id: Mapped[int | None] = mapped_column(ForeignKey("case_notes.id"))
+    # Indexed: a note list counts each note's files.
+    case_note_id: Mapped[int | None] = mapped_column(ForeignKey("case_notes.id"), index=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("document_categories.id"))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     file_name: Mapped[str] = mapped_column(String(255))
