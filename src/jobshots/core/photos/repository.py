@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from jobshots.core.jobs.repository import Reach
 from jobshots.db.models import STORED_STATES, Job, Photo, User
+from jobshots.db.models.photos import PhotoTally
 
 # uploaded: oldest upload first. newest_taken: latest capture first (no capture time last),
 # then latest upload, then highest id. recently_updated: latest change first.
@@ -136,7 +137,8 @@ def stream(
             for photo in batch:
                 session.expunge(photo)
 
-    return rows(), _count(session, where)
+    everything = not reach.restricted and which == Criteria()
+    return rows(), _tally(session, reach.company_id) if everything else _count(session, where)
 
 
 def _matching(reach: Reach, which: Criteria) -> list[ColumnElement[bool]]:
@@ -178,6 +180,12 @@ def _ordered(query: Select[_Row], order: Order) -> Select[_Row]:
     if order == "recently_updated":
         return query.order_by(Photo.updated_at.desc(), Photo.id.desc())
     return query.order_by(Photo.created_at, Photo.id)
+
+
+def _tally(session: Session, company_id: int) -> int:
+    """How many photos the company shows: its kept tally, not a count of a company's rows."""
+    query = select(PhotoTally.shown).where(PhotoTally.company_id == company_id)
+    return session.scalar(query) or 0
 
 
 def _count(session: Session, where: list[ColumnElement[bool]]) -> int:

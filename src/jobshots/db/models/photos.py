@@ -10,6 +10,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -17,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from jobshots.db.base import Entity, Timestamped
+from jobshots.db.base import Base, Entity, Timestamped
 from jobshots.db.models.companies import User
 from jobshots.db.models.jobs import Job
 from jobshots.db.types import JSONType, UTCDateTime
@@ -147,10 +148,34 @@ Index(
     postgresql_where=_SHOWN_LIVE,
     sqlite_where=_SHOWN_LIVE,
 )
+# A job's photos in upload order (every whole-job list and a job's pages), from the index.
+Index(
+    "ix_photos_shown_job_uploaded",
+    Photo.job_id,
+    Photo.company_id,
+    Photo.created_at,
+    Photo.id,
+    postgresql_where=_SHOWN_LIVE,
+    sqlite_where=_SHOWN_LIVE,
+)
 # A job's photo count, and whether it has any, read from the index alone.
 Index(
     "ix_photos_shown_by_job", Photo.job_id, postgresql_where=_SHOWN_LIVE, sqlite_where=_SHOWN_LIVE
 )
+
+
+class PhotoTally(Base):
+    """How many photos a company shows (stored, not deleted): what its lists count in all.
+
+    Kept by database triggers (migration 0010) in the transaction that changes the photos, so
+    it is exact whatever changes them. No foreign key: deleting a company deletes its photos,
+    and the triggers bring its tally to 0 as they go.
+    """
+
+    __tablename__ = "photo_tallies"
+
+    company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    shown: Mapped[int] = mapped_column(BigInteger)
 
 
 class Rendition(Entity):
