@@ -40,7 +40,7 @@ def open_starts(session: Session, reach: Reach) -> list[tuple[int, int | None, d
     )
     started = func.coalesce(first, Job.created_at)
     query = select(Job.id, Job.priority_id, started).where(*_open(session, reach))
-    return [(job_id, priority_id, at) for job_id, priority_id, at in session.execute(query)]
+    return list(session.execute(query).tuples())
 
 
 def jobs_by_ids(session: Session, job_ids: Sequence[int]) -> list[Job]:

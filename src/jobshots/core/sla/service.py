@@ -22,7 +22,7 @@ from jobshots.core.sla.status import (
     WITHIN,
     Entered,
     Target,
-    earliest_due,
+    earliest_wait,
     standing,
 )
 from jobshots.core.sla.views import JobSla
@@ -35,6 +35,7 @@ _URGENCY = {BREACHED: 0, OVERDUE: 1, WITHIN: 2, None: 3}
 # Open jobs measured at a time when finding the most urgent: a page's worth at least.
 _BATCH = 100
 _SECOND = timedelta(seconds=1)
+_NO_WAITS: tuple[timedelta | None, ...] = (None, None)
 
 
 @dataclass(frozen=True)
@@ -81,12 +82,12 @@ def _most_urgent(
     _week_of(session.get_one(Company, principal.company_id))  # unusable: refused, jobs or not
     starts = repository.open_starts(session, jobs.reach_of(principal))
     held = {priority_id for _, priority_id, _ in starts if priority_id is not None}
-    targets = {
-        priority_id: _targets(priority)
+    waits = {
+        priority_id: tuple(earliest_wait(target) for target in _targets(priority))
         for priority_id, priority in repository.priorities(session, held).items()
     }
     floors = sorted(
-        _floor(job_id, targets.get(priority_id or 0, (None, None)), start, at)
+        _floor(job_id, waits.get(priority_id or 0, _NO_WAITS), start, at)
         for job_id, priority_id, start in starts
     )
     wanted, batch = offset + limit, max(offset + limit, _BATCH)
@@ -101,22 +102,21 @@ def _most_urgent(
 
 
 def _floor(
-    job_id: int, targets: tuple[Target | None, Target | None], start: datetime, at: datetime
+    job_id: int, waits: tuple[timedelta | None, ...], start: datetime, at: datetime
 ) -> tuple[int, bool, int, int]:
-    """The most urgent a job started at `start` on these targets can be at `at` (see
-    `_urgency`): breached only once its earliest completion deadline has passed, overdue
-    only once its earliest response deadline has, and never due before the earliest."""
-    response, completion = (earliest_due(target, start) for target in targets)
-    if response is None and completion is None:
+    """The most urgent a job started at `start` can be at `at` (see `_urgency`), its
+    priority's deadlines falling `waits` (response, completion) after the start at the
+    soonest: breached only once its earliest completion deadline has passed, overdue only once
+    its earliest response deadline has, and never due before the earliest."""
+    response_wait, completion_wait = waits
+    if completion_wait is not None and start + completion_wait < at:
+        return (_URGENCY[BREACHED], False, (start + completion_wait - at) // _SECOND, job_id)
+    if response_wait is not None and start + response_wait < at:
+        return (_URGENCY[OVERDUE], False, (start + response_wait - at) // _SECOND, job_id)
+    if response_wait is None and completion_wait is None:
         return (_URGENCY[None], True, 0, job_id)
-    soonest = min(due for due in (response, completion) if due is not None)
-    if completion is not None and completion < at:
-        state, soonest = BREACHED, completion
-    elif response is not None and response < at:
-        state, soonest = OVERDUE, response
-    else:
-        state = WITHIN
-    return (_URGENCY[state], False, (soonest - at) // _SECOND, job_id)
+    soonest = min(wait for wait in waits if wait is not None)
+    return (_URGENCY[WITHIN], False, (start + soonest - at) // _SECOND, job_id)
 
 
 def measure(

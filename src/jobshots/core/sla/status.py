@@ -59,15 +59,22 @@ class Target:
 
 
 def earliest_due(target: Target | None, start: datetime) -> datetime | None:
-    """An instant no deadline on `target` from `start` can fall before, whatever the job's
-    pauses and the company's working week: working time never runs faster than real time,
-    and the Nth working day after a start ends past the local midnight N-1 days later (an
-    hour either way for a clock change). None for no measurable target."""
+    """An instant no deadline on `target` from `start` can fall before (see `earliest_wait`);
+    None for no measurable target."""
+    wait = earliest_wait(target)
+    return None if wait is None else start + wait
+
+
+def earliest_wait(target: Target | None) -> timedelta | None:
+    """How long after its start a deadline on `target` falls at the soonest, whatever the
+    job's pauses and the company's working week: working time never runs faster than real
+    time, and the Nth working day after a start ends past the local midnight N-1 days later
+    (an hour either way for a clock change). None for no measurable target."""
     if target is None or not target.measurable:
         return None
     if target.clock == clock.WORKING_DAYS:
-        return start + max(timedelta(0), timedelta(days=target.amount - 1, hours=-2))
-    return start + target.amount * clock.HOUR
+        return max(timedelta(0), timedelta(days=target.amount - 1, hours=-2))
+    return target.amount * clock.HOUR
 
 
 @dataclass(frozen=True)
