@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from jobshots.core.ids import storable
@@ -255,8 +266,14 @@ def _counts(session: Session, job_column: Any, *where: ColumnElement[bool]) -> d
 
 
 def _shown_photos(job_id: Any) -> ColumnElement[bool]:
-    """A live, stored photo of the job (what its photo count counts)."""
-    return and_(Photo.job_id == job_id, Photo.state.in_(STORED_STATES), Photo.deleted_at.is_(None))
+    """A live, stored photo of the job (what its photo count counts).
+
+    The states are written into the SQL, not bound: a prepared statement's generic plan
+    cannot prove bound values imply the partial index's condition, and would leave it."""
+    states: BindParameter[str] = bindparam(
+        "shown_states", STORED_STATES, expanding=True, literal_execute=True
+    )
+    return and_(Photo.job_id == job_id, Photo.state.in_(states), Photo.deleted_at.is_(None))
 
 
 _FULL = (
