@@ -163,7 +163,7 @@ def _metadata(header: str) -> dict[str, str]:
 
 
 def _number(value: str | None, name: str) -> int:
-    if value is None or not value.isdigit() or len(value) > 18:
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise errors.Invalid.field(name, "must be a non-negative whole number of bytes")
     return int(value)
 

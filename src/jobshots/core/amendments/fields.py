@@ -102,6 +102,6 @@ def shown(value: Any) -> str | None:
 
 
 def _whole(name: str, text: str) -> int:
-    if not text.lstrip("-").isdigit():
+    if not (text.isascii() and text.lstrip("-").isdigit()):
         raise Invalid.field(name, "must be a whole number")
     return int(text)

@@ -310,7 +310,7 @@ def _integer(name: str, value: object, low: int, what: str) -> int:
     number: int | None = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and value.isascii() and value.strip().lstrip("-").isdigit():
         number = int(value.strip())
     if number is None or not low <= number <= INT32:
         raise Invalid.field(name, f"must be {what}")

@@ -198,8 +198,12 @@ def _chunks(media: MediaFile) -> Iterator[bytes]:
 def _since(value: str | None, field: str) -> datetime | None:
     if value is None or not value.strip():
         return None
-    if value.strip().isdigit():
-        return datetime.fromtimestamp(int(value), tz=UTC)
+    seconds = value.strip()
+    if seconds.isascii() and seconds.isdigit():
+        try:
+            return datetime.fromtimestamp(int(seconds), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise Invalid.field(field, "is not a time a calendar can hold") from None
     parsed = parse_client_time(value, field)
     if parsed is None:
         raise Invalid.field(field, "must be an ISO 8601 time or Unix seconds")

@@ -66,7 +66,8 @@ def whole_number(value: str | int | None, name: str) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
+    # ASCII only: "¹" is a digit to str.isdigit() but not to int().
+    if text.isascii() and text.lstrip("-").isdigit():
         return int(text)
     raise Invalid.field(name, "must be a whole number")
 

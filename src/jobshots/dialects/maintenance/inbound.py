@@ -86,7 +86,7 @@ async def _message(request: Request) -> bytes:
     """The body, refused as soon as it is known to be over the limit."""
     too_large = TooLarge.field("message", f"must be at most {MAX_MESSAGE_BYTES} bytes")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_MESSAGE_BYTES:
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_MESSAGE_BYTES:
         raise too_large
     received = bytearray()
     async for chunk in request.stream():
