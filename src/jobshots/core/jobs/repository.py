@@ -9,10 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     and_,
-    bindparam,
     delete,
     exists,
     func,
@@ -34,7 +32,7 @@ from jobshots.db.models import (
     PropertyAddress,
     Rendition,
 )
-from jobshots.db.models.photos import STORED_STATES
+from jobshots.db.models.photos import stored_state
 
 
 @dataclass(frozen=True)
@@ -266,14 +264,8 @@ def _counts(session: Session, job_column: Any, *where: ColumnElement[bool]) -> d
 
 
 def _shown_photos(job_id: Any) -> ColumnElement[bool]:
-    """A live, stored photo of the job (what its photo count counts).
-
-    The states are written into the SQL, not bound: a prepared statement's generic plan
-    cannot prove bound values imply the partial index's condition, and would leave it."""
-    states: BindParameter[str] = bindparam(
-        "shown_states", STORED_STATES, expanding=True, literal_execute=True
-    )
-    return and_(Photo.job_id == job_id, Photo.state.in_(states), Photo.deleted_at.is_(None))
+    """A live, stored photo of the job (what its photo count counts)."""
+    return and_(Photo.job_id == job_id, stored_state(), Photo.deleted_at.is_(None))
 
 
 _FULL = (

@@ -13,8 +13,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, not_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from jobshots.core.jobs.repository import Reach
-from jobshots.db.models import STORED_STATES, Job, Photo, User
-from jobshots.db.models.photos import PhotoTally
+from jobshots.db.models import Job, Photo, User
+from jobshots.db.models.photos import PhotoTally, stored_state
 
 # uploaded: oldest upload first. newest_taken: latest capture first (no capture time last),
 # then latest upload, then highest id. recently_updated: latest change first.
@@ -51,7 +51,7 @@ def shown(
     its way) only `creator_id`, the person uploading it, finds it, and only by its id.
     A caller who reaches only some jobs sees only those jobs' photos.
     """
-    stored: ColumnElement[bool] = Photo.state.in_(STORED_STATES)
+    stored: ColumnElement[bool] = stored_state()
     if creator_id is not None:
         stored = or_(stored, and_(Photo.state == "pending", Photo.created_by_id == creator_id))
     rule = and_(Photo.company_id == company_id, stored)
@@ -158,7 +158,7 @@ def _matching(reach: Reach, which: Criteria) -> list[ColumnElement[bool]]:
     where.extend(getattr(Photo, column) == item for column, item in which.links.items())
     states = {
         "uploaded": (which.uploaded, Photo.state != "pending"),
-        "stored": (which.stored, Photo.state.in_(STORED_STATES)),
+        "stored": (which.stored, stored_state()),
         "processed": (which.processed, Photo.state == "processed"),
     }
     for wanted, condition in states.values():

@@ -15,8 +15,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from jobshots.db.base import Base, Entity, Timestamped
 from jobshots.db.models.companies import User
@@ -195,3 +197,14 @@ class Rendition(Entity):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     photo: Mapped[Photo] = relationship(back_populates="renditions")
+
+
+def stored_state() -> ColumnElement[bool]:
+    """The photo's original is stored: its states written into the SQL, not bound.
+
+    A prepared statement's generic plan cannot prove bound values imply a partial index's
+    condition, so PostgreSQL would leave the shown-photo indexes after a few runs."""
+    states: BindParameter[str] = bindparam(
+        "stored_states", STORED_STATES, expanding=True, literal_execute=True
+    )
+    return Photo.state.in_(states)
