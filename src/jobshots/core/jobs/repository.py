@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    and_,
     delete,
     exists,
     func,
@@ -32,7 +31,7 @@ from jobshots.db.models import (
     PropertyAddress,
     Rendition,
 )
-from jobshots.db.models.photos import stored_state
+from jobshots.db.models.photos import JobPhotoTally
 
 
 @dataclass(frozen=True)
@@ -147,8 +146,7 @@ class JobQuery:
             if value is not None:
                 where.append(column == value)
         if self.has_photos is not None:
-            held = exists().where(_shown_photos(Job.id))
-            where.append(held if self.has_photos else ~held)
+            where.append(Job.has_photos == self.has_photos)
         if self.has_documents is not None:
             held = exists().where(Document.job_id == Job.id)
             where.append(held if self.has_documents else ~held)
@@ -223,7 +221,8 @@ def tallies(session: Session, user_id: int, job_ids: Sequence[int]) -> dict[int,
     """Each job's photo and document counts, the user's pin and the job's approval gate."""
     if not job_ids:
         return {}
-    photos = _counts(session, Photo.job_id, Photo.job_id.in_(job_ids), _shown_photos(Photo.job_id))
+    shown = select(JobPhotoTally.job_id, JobPhotoTally.shown)
+    photos = dict(session.execute(shown.where(JobPhotoTally.job_id.in_(job_ids))).all())
     documents = _counts(session, Document.job_id, Document.job_id.in_(job_ids))
     pinned = set(
         session.scalars(
@@ -261,11 +260,6 @@ def _counts(session: Session, job_column: Any, *where: ColumnElement[bool]) -> d
     """Rows per job, by the column naming the job."""
     query = select(job_column, func.count()).where(*where).group_by(job_column)
     return {int(row[0]): int(row[1]) for row in session.execute(query)}
-
-
-def _shown_photos(job_id: Any) -> ColumnElement[bool]:
-    """A live, stored photo of the job (what its photo count counts)."""
-    return and_(Photo.job_id == job_id, stored_state(), Photo.deleted_at.is_(None))
 
 
 _FULL = (

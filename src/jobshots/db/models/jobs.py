@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,6 +67,16 @@ class Job(Entity, Timestamped):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # Filtering on whether a job has photos counts and pages in here.
+        Index(
+            "ix_jobs_live_photos",
+            "company_id",
+            "has_photos",
+            "created_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
     )
 
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
@@ -101,6 +112,8 @@ class Job(Entity, Timestamped):
     quote_number: Mapped[str] = mapped_column(String(80), default="")
     report_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     is_recalled: Mapped[bool] = mapped_column(default=False)
+    # Whether the job shows any photo: kept by database triggers with `JobPhotoTally`.
+    has_photos: Mapped[bool] = mapped_column(default=False, server_default=false())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Legal hold: while set, nothing of the job can be deleted or purged.

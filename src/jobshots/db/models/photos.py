@@ -160,10 +160,6 @@ Index(
     postgresql_where=_SHOWN_LIVE,
     sqlite_where=_SHOWN_LIVE,
 )
-# A job's photo count, and whether it has any, read from the index alone.
-Index(
-    "ix_photos_shown_by_job", Photo.job_id, postgresql_where=_SHOWN_LIVE, sqlite_where=_SHOWN_LIVE
-)
 
 
 class PhotoTally(Base):
@@ -177,6 +173,19 @@ class PhotoTally(Base):
     __tablename__ = "photo_tallies"
 
     company_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    shown: Mapped[int] = mapped_column(BigInteger)
+
+
+class JobPhotoTally(Base):
+    """How many photos a job shows: its photo count, and whether it has any (`Job.has_photos`).
+
+    Kept by database triggers (migration 0011) like `PhotoTally`; no foreign key, for the same
+    reason: deleting a job deletes its photos, and the triggers bring its tally to 0.
+    """
+
+    __tablename__ = "job_photo_tallies"
+
+    job_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     shown: Mapped[int] = mapped_column(BigInteger)
 
 
