@@ -18,7 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from jobshots.db.models import JobStatusChange
+from jobshots.db.models import Job, JobStatusChange
 from tests.support.maintenance import bearer, write_headers
 from tests.support.stack import Stack, Tenant, running_stack
 
@@ -102,10 +102,12 @@ def _move(stack: Stack, office: Office, job: dict[str, Any], code: str) -> None:
 
 
 def _opened_at(stack: Stack, job: dict[str, Any], when: datetime) -> None:
-    """Move a job's whole status history back to `when`, as if it was all made then."""
+    """Move a job's whole status history, and so its clock's start, back to `when`, as if it
+    was all made then."""
     stack.execute(
         update(JobStatusChange).where(JobStatusChange.job_id == job["ID"]).values(changed_at=when)
     )
+    stack.execute(update(Job).where(Job.id == job["ID"]).values(clock_started_at=when))
 
 
 def _sla(client: httpx.Client, caller: Tenant, **params: Any) -> httpx.Response:

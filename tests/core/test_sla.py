@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -70,7 +71,7 @@ def _job(
     with ctx.uow() as uow:
         job = jobs.open_job(uow, office.owner, f"Job at {created}")
         job.priority_id = office.priorities[priority] if priority else None
-        job.created_at = at(created)
+        job.created_at = job.clock_started_at = at(created)
         uow.session.flush()
         uow.session.execute(
             update(JobStatusChange)
@@ -257,6 +258,87 @@ def test_the_most_urgent_of_many_open_jobs_are_those_measuring_every_job_would_g
             page, total = sla.statuses(uow, office.owner, sla.SlaQuery(), window, now=fixed(now))
         assert total == len(opened)
         assert page == expected[offset : offset + limit]
+
+
+@pytest.mark.parametrize("batch", [1, 4, 100])
+def test_the_most_urgent_page_merges_each_prioritys_jobs_in_clock_order(
+    ctx: Context, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each priority's jobs are read in the order their clocks started and merged: this mixes
+    # priorities whose urgency runs against the start order of another, two without targets
+    # (one of them no priority), starts within one second whose ids run another way, and a
+    # contractor who reaches a third of the jobs; every page must be what measuring all gives.
+    office = _office(ctx)
+    _targets(ctx, office, "Urgent", response_target=4, response_clock="working_hours",
+             completion_target=2, completion_clock="working_days")  # fmt: skip
+    _targets(ctx, office, "High", response_target=1, response_clock="working_days",
+             completion_target=None)  # fmt: skip
+    _targets(ctx, office, "Normal", response_target=None, completion_target=None)
+    _targets(ctx, office, "Low", response_target=None, completion_target=400)
+    with ctx.uow() as uow:
+        company = uow.session.get_one(Company, office.owner.company_id)
+        worker = users.create(uow, company, "c@acme.example", role="contractor")
+        contractor = dataclasses.replace(
+            users.acting_as(worker), permissions=office.owner.permissions
+        )
+    now = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    kinds = ["Emergency", "Urgent", "High", "Normal", "Low", None, "Emergency"]
+    # The three most urgent start within one second, in neither id order nor its reverse.
+    oldest = now - timedelta(days=25)
+    opened = [
+        _job(ctx, office, "Emergency", f"{oldest + timedelta(seconds=part):%Y-%m-%d %H:%M:%S.%f}")
+        for part in (0.9, 0.1, 0.5)
+    ]
+    theirs = []
+    for n in range(84):
+        # Starts spread over three weeks out of creation order; each pair of jobs starts
+        # within one second, the one made second (the higher id) the earlier.
+        pair = (n // 2 * 7919) % (21 * 24 * 60) * timedelta(minutes=1)
+        created = now - pair + (timedelta(microseconds=800_000) if n % 2 == 0 else timedelta(0))
+        moves = [[], [], [("assigned", created + timedelta(minutes=50))],
+                 [("parts_on_order", created + timedelta(hours=3))]][n // 2 % 4]  # fmt: skip
+        job = _job(ctx, office, kinds[n // 2 % 7], f"{created:%Y-%m-%d %H:%M:%S.%f}",
+                   *((code, f"{when:%Y-%m-%d %H:%M:%S.%f}") for code, when in moves))  # fmt: skip
+        if n % 11 == 10:
+            _job_moved(ctx, office, job, "closed", created + timedelta(hours=1))
+            continue
+        opened.append(job)
+        if n % 3 == 0:
+            with ctx.uow() as uow:
+                jobs.get(uow, office.owner, job).contractor_id = worker.id
+            theirs.append(job)
+    monkeypatch.setattr(sla, "_BATCH", batch)
+    at_now = f"{now:%Y-%m-%d %H:%M}"
+    everyone = sorted((_one(ctx, office, job, at_now) for job in opened), key=_documented_order)
+    assert {item.state for item in everyone} == {"breached", "overdue", "within", None}
+    mine = [item for item in everyone if str(item.uuid) in theirs]
+    for caller, expected in [(office.owner, everyone), (contractor, mine)]:
+        for offset, limit in [(0, 1), (1, 1), (3, 2), (0, 7), (10, 5), (20, 13), (40, 30), (0, 80)]:
+            with ctx.uow() as uow:
+                window = SliceRequest(offset=offset, limit=limit, maximum=200)
+                page, total = sla.statuses(uow, caller, sla.SlaQuery(), window, now=lambda: now)
+            assert total == len(expected)
+            assert page == expected[offset : offset + limit], (caller.role, offset, limit)
+
+
+def test_a_jobs_clocks_start_when_it_is_made_and_at_its_earliest_status_change(
+    ctx: Context,
+) -> None:
+    office = _office(ctx)
+    with ctx.uow() as uow:
+        job = jobs.open_job(uow, office.owner, "Leak")
+        bare = Job(company_id=office.owner.company_id, title="No status", reference="BARE-1",
+                   vat_rate=Decimal("20.00"))  # fmt: skip
+        uow.session.add(bare)
+        uow.session.flush()
+        created, job_id = job.created_at, job.id
+        assert (job.clock_started_at, bare.clock_started_at) == (created, bare.created_at)
+        for code, when in [("assigned", created + timedelta(hours=1)),
+                           ("in_progress", created - timedelta(days=1)),
+                           ("open", created + timedelta(hours=2))]:  # fmt: skip
+            lifecycle.move(uow, job, uow.session.get_one(JobStatus, office.statuses[code]), when)
+    with ctx.uow() as uow:
+        assert uow.session.get_one(Job, job_id).clock_started_at == created - timedelta(days=1)
 
 
 def _job_moved(ctx: Context, office: Office, job: str, code: str, when: datetime) -> None:

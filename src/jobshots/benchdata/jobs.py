@@ -30,7 +30,7 @@ JOB_COLUMNS = (
     "type_id", "payment_status_id", "time_range_id", "address_id", "agent_id", "contractor_id",
     "created_by_id", "budget", "contractor_budget", "vat_rate", "start_date", "completion_date",
     "works_order_ref", "invoice_number", "quote_number", "is_recalled", "completed_at",
-    "created_at", "updated_at",
+    "created_at", "updated_at", "clock_started_at",
 )  # fmt: skip
 STATUS_CHANGE_COLUMNS = ("id", "uuid", "company_id", "job_id", "status_id", "stage",
                          "pauses_sla", "changed_at")  # fmt: skip
@@ -149,5 +149,5 @@ def _job_row(
         (job.created_at + timedelta(days=rng.randint(1, 10))).date(),
         finished.date() if finished else None,
         f"WO-{job.id:07d}", f"INV-{job.id:07d}" if finished else "", "", False, finished,
-        job.created_at, finished or job.created_at,
+        job.created_at, finished or job.created_at, job.created_at,
     )  # fmt: skip

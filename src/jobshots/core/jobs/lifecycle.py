@@ -20,9 +20,12 @@ def move(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = Non
 
 def entered(uow: UnitOfWork, job: Job, status: JobStatus, at: datetime | None = None) -> None:
     """Record that `job` (flushed, with an id) has just entered `status`; a job entering the
-    complete stage is completed then, and one taken back before it is no longer complete."""
+    complete stage is completed then, and one taken back before it is no longer complete.
+    Its SLA clocks started no later than its first status change: the earliest is kept."""
     gates.check(uow, job, status)
     at = at or utcnow()
+    if job.clock_started_at is None or at < job.clock_started_at:
+        job.clock_started_at = at
     if STAGES.index(status.stage) < _COMPLETE:
         job.completed_at = None
     elif status.stage == "complete" or job.completed_at is None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from sqlalchemy.orm import Session, selectinload
 
 from jobshots.core.jobs.repository import Reach
@@ -19,28 +20,77 @@ OPEN_STAGES = ("new", "assigned", "in_progress")
 _CHUNK = 500
 
 
+@dataclass(frozen=True)
+class OpenJobs:
+    """The live jobs within a reach whose status is in an open stage (or who have none)."""
+
+    reach: Reach
+    status_ids: tuple[int, ...]
+
+    def where(self) -> list[ColumnElement[bool]]:
+        """The conditions of such a job, found by its status id in an index."""
+        open_status = or_(Job.status_id.is_(None), Job.status_id.in_(self.status_ids))
+        return [*self.reach.live_jobs(), open_status]
+
+
+def open_within(session: Session, reach: Reach) -> OpenJobs:
+    """The open jobs within reach, the company's open statuses read first."""
+    open_ids = select(JobStatus.id).where(
+        JobStatus.company_id == reach.company_id, JobStatus.stage.in_(OPEN_STAGES)
+    )
+    return OpenJobs(reach, tuple(session.scalars(open_ids)))
+
+
 def open_jobs(session: Session, reach: Reach) -> list[Job]:
-    """The live jobs within reach whose status is in an open stage (or who have none)."""
+    """The open jobs within reach."""
     query = (
         select(Job)
-        .where(*_open(session, reach))
+        .where(*open_within(session, reach).where())
         .options(selectinload(Job.priority), selectinload(Job.status))
         .order_by(Job.id)
     )
     return list(session.scalars(query))
 
 
-def open_starts(session: Session, reach: Reach) -> list[tuple[int, int | None, datetime]]:
-    """Each open job within reach: its id, its priority's id, and when its SLA clocks
-    started (its first status change; its creation when it has none)."""
-    first = (
-        select(func.min(JobStatusChange.changed_at))
-        .where(JobStatusChange.job_id == Job.id)
-        .scalar_subquery()
+def counts_by_priority(session: Session, found: OpenJobs) -> dict[int | None, int]:
+    """How many of these jobs hold each priority (None: no priority), the ones held only."""
+    query = select(Job.priority_id, func.count()).where(*found.where()).group_by(Job.priority_id)
+    return dict(session.execute(query).all())
+
+
+def in_clock_order(
+    session: Session,
+    found: OpenJobs,
+    priority_id: int | None,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[tuple[datetime, int]]:
+    """Up to `limit` of these jobs of one priority after `after`, by when their clocks
+    started, then by id: each one's start and id."""
+    query = select(Job.clock_started_at, Job.id).where(*found.where(), _of(priority_id))
+    if after is not None:
+        query = query.where(tuple_(Job.clock_started_at, Job.id) > after)
+    query = query.order_by(Job.clock_started_at, Job.id).limit(limit)
+    return list(session.execute(query).all())
+
+
+def in_id_order(
+    session: Session, found: OpenJobs, priority_id: int | None, after: int, limit: int
+) -> list[int]:
+    """The ids of up to `limit` of these jobs of one priority with ids above `after`, in order."""
+    query = (
+        select(Job.id)
+        .where(*found.where(), _of(priority_id), Job.id > after)
+        .order_by(Job.id)
+        .limit(limit)
     )
-    started = func.coalesce(first, Job.created_at)
-    query = select(Job.id, Job.priority_id, started).where(*_open(session, reach))
-    return list(session.execute(query).tuples())
+    return list(session.scalars(query))
+
+
+def _of(priority_id: int | None) -> ColumnElement[bool]:
+    if priority_id is None:
+        return Job.priority_id.is_(None)
+    return Job.priority_id == priority_id
 
 
 def jobs_by_ids(session: Session, job_ids: Sequence[int]) -> list[Job]:
@@ -57,17 +107,6 @@ def priorities(session: Session, priority_ids: Collection[int]) -> dict[int, Job
     """These priorities by id."""
     query = select(JobPriority).where(JobPriority.id.in_(priority_ids))
     return {priority.id: priority for priority in session.scalars(query)}
-
-
-def _open(session: Session, reach: Reach) -> list[ColumnElement[bool]]:
-    """The conditions of an open job within reach: its status in an open stage, or none.
-
-    The open statuses are read first, so the jobs are found by their status ids in an index."""
-    open_ids = select(JobStatus.id).where(
-        JobStatus.company_id == reach.company_id, JobStatus.stage.in_(OPEN_STAGES)
-    )
-    ids = list(session.scalars(open_ids))
-    return [*reach.live_jobs(), or_(Job.status_id.is_(None), Job.status_id.in_(ids))]
 
 
 def histories(session: Session, job_ids: Sequence[int]) -> dict[int, list[Entered]]:

@@ -3,9 +3,12 @@ the caller may fix (the clock is injectable)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from jobshots.core import permissions
 from jobshots.core.errors import Conflict, Invalid
@@ -36,6 +39,8 @@ _URGENCY = {BREACHED: 0, OVERDUE: 1, WITHIN: 2, None: 3}
 _BATCH = 100
 _SECOND = timedelta(seconds=1)
 _NO_WAITS: tuple[timedelta | None, ...] = (None, None)
+# The urgency of a job not measured, but for its id; every id is above 0.
+_UNMEASURED = (_URGENCY[None], True, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -75,48 +80,91 @@ def _most_urgent(
     uow: UnitOfWork, principal: Principal, at: datetime, offset: int, limit: int
 ) -> tuple[list[JobSla], int]:
     """A slice of every open job's standing, most urgent first, measuring only the jobs that
-    could be in it: each job's urgency has a floor known from its start and its priority's
-    targets alone, and once the slice's last job is more urgent than every unmeasured floor,
-    no other job can come before it."""
+    could be in it: each job's urgency has a floor known from its clock's start and its
+    priority's targets alone, each priority's jobs are read in the order of their floors, and
+    once the slice's last job is more urgent than every unmeasured floor, no other job can come
+    before it."""
     session = uow.session
     _week_of(session.get_one(Company, principal.company_id))  # unusable: refused, jobs or not
-    starts = repository.open_starts(session, jobs.reach_of(principal))
-    held = {priority_id for _, priority_id, _ in starts if priority_id is not None}
+    found = repository.open_within(session, jobs.reach_of(principal))
+    held = repository.counts_by_priority(session, found)
+    priorities = repository.priorities(session, [key for key in held if key is not None])
     waits = {
         priority_id: tuple(earliest_wait(target) for target in _targets(priority))
-        for priority_id, priority in repository.priorities(session, held).items()
+        for priority_id, priority in priorities.items()
     }
-    floors = sorted(
-        _floor(job_id, waits.get(priority_id or 0, _NO_WAITS), start, at)
-        for job_id, priority_id, start in starts
-    )
     wanted, batch = offset + limit, max(offset + limit, _BATCH)
+    streams = [
+        _floors(session, found, priority_id, waits.get(priority_id or 0, _NO_WAITS), at, batch)
+        for priority_id in held
+    ]
     measured: list[JobSla] = []
-    for first in range(0, len(floors), batch):
-        if len(measured) >= wanted and floors[first] > _urgency(measured[wanted - 1]):
+    ids: list[int] = []
+    for floor, job_id in heapq.merge(*streams, key=lambda item: item[0]):
+        if not ids and len(measured) >= wanted and floor > _urgency(measured[wanted - 1]):
             break
-        ids = [floor[-1] for floor in floors[first : first + batch]]
-        measured.extend(measure(uow, principal, repository.jobs_by_ids(session, ids), at))
-        measured.sort(key=_urgency)
-    return measured[offset : offset + limit], len(floors)
+        if job_id is not None:
+            ids.append(job_id)
+        if len(ids) == batch:
+            measured = _measured(uow, principal, measured, ids, at)
+            ids = []
+    if ids:
+        measured = _measured(uow, principal, measured, ids, at)
+    return measured[offset : offset + limit], sum(held.values())
+
+
+def _floors(
+    session: Session,
+    found: repository.OpenJobs,
+    priority_id: int | None,
+    waits: tuple[timedelta | None, ...],
+    at: datetime,
+    batch: int,
+) -> Iterator[tuple[tuple[int, bool, int, int], int | None]]:
+    """One priority's open jobs, each with a floor on its urgency, the floors in order, read
+    `batch` at a time. Its jobs come in the order their clocks started, the floor falling with
+    the start; starts within one second need not come in id order, so the floor's id is 0,
+    below every id. A priority without targets leaves every job unmeasured, the floor then its
+    urgency exactly: its jobs come in id order, read only once the merge reaches `_UNMEASURED`,
+    a floor none of them is below."""
+    if waits == _NO_WAITS:
+        yield _UNMEASURED, None
+        after = 0
+        while ids := repository.in_id_order(session, found, priority_id, after, batch):
+            yield from (((*_UNMEASURED[:3], job_id), job_id) for job_id in ids)
+            after = ids[-1]
+        return
+    last: tuple[datetime, int] | None = None
+    while starts := repository.in_clock_order(session, found, priority_id, last, batch):
+        yield from (((*_floor(waits, start, at), 0), job_id) for start, job_id in starts)
+        last = starts[-1]
+
+
+def _measured(
+    uow: UnitOfWork, principal: Principal, measured: list[JobSla], ids: list[int], at: datetime
+) -> list[JobSla]:
+    """The jobs measured so far and these ones, most urgent first."""
+    added = measure(uow, principal, repository.jobs_by_ids(uow.session, ids), at)
+    return sorted([*measured, *added], key=_urgency)
 
 
 def _floor(
-    job_id: int, waits: tuple[timedelta | None, ...], start: datetime, at: datetime
-) -> tuple[int, bool, int, int]:
-    """The most urgent a job started at `start` can be at `at` (see `_urgency`), its
-    priority's deadlines falling `waits` (response, completion) after the start at the
+    waits: tuple[timedelta | None, ...], start: datetime, at: datetime
+) -> tuple[int, bool, int]:
+    """The most urgent a job started at `start` can be at `at` (see `_urgency`, but for the
+    id), its priority's deadlines falling `waits` (response, completion) after the start at the
     soonest: breached only once its earliest completion deadline has passed, overdue only once
-    its earliest response deadline has, and never due before the earliest."""
+    its earliest response deadline has, and never due before the earliest. A later start never
+    gives a more urgent floor."""
     response_wait, completion_wait = waits
     if completion_wait is not None and start + completion_wait < at:
-        return (_URGENCY[BREACHED], False, (start + completion_wait - at) // _SECOND, job_id)
+        return (_URGENCY[BREACHED], False, (start + completion_wait - at) // _SECOND)
     if response_wait is not None and start + response_wait < at:
-        return (_URGENCY[OVERDUE], False, (start + response_wait - at) // _SECOND, job_id)
+        return (_URGENCY[OVERDUE], False, (start + response_wait - at) // _SECOND)
     if response_wait is None and completion_wait is None:
-        return (_URGENCY[None], True, 0, job_id)
+        return (_URGENCY[None], True, 0)
     soonest = min(wait for wait in waits if wait is not None)
-    return (_URGENCY[WITHIN], False, (start + soonest - at) // _SECOND, job_id)
+    return (_URGENCY[WITHIN], False, (start + soonest - at) // _SECOND)
 
 
 def measure(

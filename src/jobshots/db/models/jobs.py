@@ -19,6 +19,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jobshots.db.base import Base, Entity, Timestamped
@@ -43,12 +44,29 @@ job_tenants = Table(
 )
 
 
+def _created_at(context: DefaultExecutionContext) -> datetime:
+    """The row's own `created_at`, its default already taken (see `Job.clock_started_at`)."""
+    created: datetime = context.get_current_parameters()["created_at"]  # type: ignore[no-untyped-call]
+    return created
+
+
 class Job(Entity, Timestamped):
     """A piece of work at a property, from report to completion."""
 
     __tablename__ = "jobs"
     __table_args__ = (
         UniqueConstraint("company_id", "reference"),
+        # The SLA reads each priority's open jobs in the order their clocks started.
+        Index(
+            "ix_jobs_live_clock",
+            "company_id",
+            "priority_id",
+            "clock_started_at",
+            "id",
+            postgresql_where=text("deleted_at IS NULL"),
+            postgresql_include=["status_id"],
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         # Every list of a company's jobs reads them newest first: counted and paged in here.
         Index(
             "ix_jobs_live_listing",
@@ -122,6 +140,11 @@ class Job(Entity, Timestamped):
     legal_hold_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # How far from the address a photo may be taken before it is flagged; else the company's.
     geofence_metres: Mapped[int | None] = mapped_column()
+    # When its SLA clocks started: no later than its creation and its first status change
+    # (core/jobs/lifecycle.entered keeps it). Ordered after `created_at`, whose default it takes.
+    clock_started_at: Mapped[datetime] = mapped_column(
+        UTCDateTime(), default=_created_at, sort_order=1
+    )
 
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     agent: Mapped[User | None] = relationship(foreign_keys=[agent_id])
