@@ -130,13 +130,18 @@ def _floors(
     if waits == _NO_WAITS:
         yield _UNMEASURED, None
         after = 0
-        while ids := repository.in_id_order(session, found, priority_id, after, batch):
+        while True:
+            ids = repository.in_id_order(session, found, priority_id, after, batch)
             yield from (((*_UNMEASURED[:3], job_id), job_id) for job_id in ids)
+            if len(ids) < batch:
+                return
             after = ids[-1]
-        return
     last: tuple[datetime, int] | None = None
-    while starts := repository.in_clock_order(session, found, priority_id, last, batch):
+    while True:
+        starts = repository.in_clock_order(session, found, priority_id, last, batch)
         yield from (((*_floor(waits, start, at), 0), job_id) for start, job_id in starts)
+        if len(starts) < batch:
+            return
         last = starts[-1]
 
 
