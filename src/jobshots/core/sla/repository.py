@@ -7,8 +7,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, tuple_
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, func, or_, select, tuple_, union_all
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from jobshots.core.jobs.repository import Reach
 from jobshots.core.sla.status import Entered
@@ -52,25 +52,43 @@ def open_jobs(session: Session, reach: Reach) -> list[Job]:
     return list(session.scalars(query))
 
 
-def counts_by_priority(session: Session, found: OpenJobs) -> dict[int | None, int]:
-    """How many of these jobs hold each priority (None: no priority), the ones held only."""
-    query = select(Job.priority_id, func.count()).where(*found.where()).group_by(Job.priority_id)
-    return dict(session.execute(query).all())
+def counts(session: Session, found: OpenJobs) -> dict[tuple[int | None, int | None], int]:
+    """How many of these jobs hold each priority and status (None: none), the ones held only."""
+    query = (
+        select(Job.priority_id, Job.status_id, func.count())
+        .where(*found.where())
+        .group_by(Job.priority_id, Job.status_id)
+    )
+    return {(priority_id, status_id): n for priority_id, status_id, n in session.execute(query)}
 
 
 def in_clock_order(
     session: Session,
     found: OpenJobs,
     priority_id: int | None,
+    status_ids: Sequence[int | None],
     after: tuple[datetime, int] | None,
     limit: int,
 ) -> list[tuple[datetime, int]]:
-    """Up to `limit` of these jobs of one priority after `after`, by when their clocks
-    started, then by id: each one's start and id."""
-    query = select(Job.clock_started_at, Job.id).where(*found.where(), _of(priority_id))
-    if after is not None:
-        query = query.where(tuple_(Job.clock_started_at, Job.id) > after)
-    query = query.order_by(Job.clock_started_at, Job.id).limit(limit)
+    """Up to `limit` of these jobs of one priority in these (open) statuses after `after`, by
+    when their clocks started, then by id: each one's start and id. Each status is read in
+    order from the index and the reads merged, so closed jobs are never passed over."""
+    parts = []
+    for status_id in status_ids:
+        part = select(Job.clock_started_at, Job.id).where(
+            *found.reach.live_jobs(),
+            _is(Job.priority_id, priority_id),
+            _is(Job.status_id, status_id),
+        )
+        if after is not None:
+            part = part.where(tuple_(Job.clock_started_at, Job.id) > after)
+        parts.append(part.order_by(Job.clock_started_at, Job.id).limit(limit).subquery())
+    merged = union_all(*(select(part.c.clock_started_at, part.c.id) for part in parts)).subquery()
+    query = (
+        select(merged.c.clock_started_at, merged.c.id)
+        .order_by(merged.c.clock_started_at, merged.c.id)
+        .limit(limit)
+    )
     return list(session.execute(query).all())
 
 
@@ -80,17 +98,15 @@ def in_id_order(
     """The ids of up to `limit` of these jobs of one priority with ids above `after`, in order."""
     query = (
         select(Job.id)
-        .where(*found.where(), _of(priority_id), Job.id > after)
+        .where(*found.where(), _is(Job.priority_id, priority_id), Job.id > after)
         .order_by(Job.id)
         .limit(limit)
     )
     return list(session.scalars(query))
 
 
-def _of(priority_id: int | None) -> ColumnElement[bool]:
-    if priority_id is None:
-        return Job.priority_id.is_(None)
-    return Job.priority_id == priority_id
+def _is(column: InstrumentedAttribute[int | None], value: int | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def jobs_by_ids(session: Session, job_ids: Sequence[int]) -> list[Job]:

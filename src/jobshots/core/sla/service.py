@@ -87,7 +87,10 @@ def _most_urgent(
     session = uow.session
     _week_of(session.get_one(Company, principal.company_id))  # unusable: refused, jobs or not
     found = repository.open_within(session, jobs.reach_of(principal))
-    held = repository.counts_by_priority(session, found)
+    held: dict[int | None, list[int | None]] = {}
+    counts = repository.counts(session, found)
+    for priority_id, status_id in counts:
+        held.setdefault(priority_id, []).append(status_id)
     priorities = repository.priorities(session, [key for key in held if key is not None])
     waits = {
         priority_id: tuple(earliest_wait(target) for target in _targets(priority))
@@ -95,8 +98,10 @@ def _most_urgent(
     }
     wanted, batch = offset + limit, max(offset + limit, _BATCH)
     streams = [
-        _floors(session, found, priority_id, waits.get(priority_id or 0, _NO_WAITS), at, batch)
-        for priority_id in held
+        _floors(
+            session, found, priority_id, statuses, waits.get(priority_id or 0, _NO_WAITS), at, batch
+        )
+        for priority_id, statuses in held.items()
     ]
     measured: list[JobSla] = []
     ids: list[int] = []
@@ -110,23 +115,24 @@ def _most_urgent(
             ids = []
     if ids:
         measured = _measured(uow, principal, measured, ids, at)
-    return measured[offset : offset + limit], sum(held.values())
+    return measured[offset : offset + limit], sum(counts.values())
 
 
 def _floors(
     session: Session,
     found: repository.OpenJobs,
     priority_id: int | None,
+    statuses: list[int | None],
     waits: tuple[timedelta | None, ...],
     at: datetime,
     batch: int,
 ) -> Iterator[tuple[tuple[int, bool, int, int], int | None]]:
-    """One priority's open jobs, each with a floor on its urgency, the floors in order, read
-    `batch` at a time. Its jobs come in the order their clocks started, the floor falling with
-    the start; starts within one second need not come in id order, so the floor's id is 0,
-    below every id. A priority without targets leaves every job unmeasured, the floor then its
-    urgency exactly: its jobs come in id order, read only once the merge reaches `_UNMEASURED`,
-    a floor none of them is below."""
+    """One priority's open jobs (they hold `statuses`), each with a floor on its urgency, the
+    floors in order, read `batch` at a time. Its jobs come in the order their clocks started,
+    the floor falling with the start; starts within one second need not come in id order, so
+    the floor's id is 0, below every id. A priority without targets leaves every job
+    unmeasured, the floor then its urgency exactly: its jobs come in id order, read only once
+    the merge reaches `_UNMEASURED`, a floor none of them is below."""
     if waits == _NO_WAITS:
         yield _UNMEASURED, None
         after = 0
@@ -138,7 +144,7 @@ def _floors(
             after = ids[-1]
     last: tuple[datetime, int] | None = None
     while True:
-        starts = repository.in_clock_order(session, found, priority_id, last, batch)
+        starts = repository.in_clock_order(session, found, priority_id, statuses, last, batch)
         yield from (((*_floor(waits, start, at), 0), job_id) for start, job_id in starts)
         if len(starts) < batch:
             return

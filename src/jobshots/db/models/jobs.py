@@ -56,15 +56,16 @@ class Job(Entity, Timestamped):
     __tablename__ = "jobs"
     __table_args__ = (
         UniqueConstraint("company_id", "reference"),
-        # The SLA reads each priority's open jobs in the order their clocks started.
+        # The SLA reads each priority's jobs of each open status in the order their clocks
+        # started (closed jobs, however many, are never passed over).
         Index(
             "ix_jobs_live_clock",
             "company_id",
             "priority_id",
+            "status_id",
             "clock_started_at",
             "id",
             postgresql_where=text("deleted_at IS NULL"),
-            postgresql_include=["status_id"],
             sqlite_where=text("deleted_at IS NULL"),
         ),
         # Every list of a company's jobs reads them newest first: counted and paged in here.

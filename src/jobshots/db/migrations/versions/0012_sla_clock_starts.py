@@ -56,9 +56,8 @@ def upgrade() -> None:
     op.create_index(
         "ix_jobs_live_clock",
         "jobs",
-        ["company_id", "priority_id", "clock_started_at", "id"],
+        ["company_id", "priority_id", "status_id", "clock_started_at", "id"],
         postgresql_where=_LIVE,
-        postgresql_include=["status_id"],
         sqlite_where=_LIVE,
     )
 
