@@ -152,8 +152,11 @@ def test_photos_are_chosen_and_emailed_on_a_phone(
     expect(pictures).to_have_count(3)
     for index in range(3):
         expect(pictures.nth(index)).to_have_attribute("alt", re.compile(r"\S"))
-        # Each thumbnail really loads under the page's policy.
-        assert pictures.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+        # Each thumbnail really loads under the page's policy; they are lazy, so on a busy
+        # machine they finish after the page's load event.
+        picture = pictures.nth(index).element_handle()
+        page.wait_for_function("img => img.complete", arg=picture)
+        assert picture.evaluate("img => img.naturalWidth > 0"), f"thumbnail {index} is broken"
     boxes = page.get_by_role("checkbox")
     boxes.nth(0).check()
     boxes.nth(2).focus()

@@ -148,9 +148,13 @@ def test_symlinked_directory_out_of_root_is_refused(
     outside = tmp_path / "outside"
     outside.mkdir()
     (root / "link").symlink_to(outside, target_is_directory=True)
-    for method in _every_method(storage, tmp_path):
+    *methods, _sign = _every_method(storage, tmp_path)
+    for method in methods:
         with pytest.raises(ValueError, match="outside the root"):
             method("link/x.jpg")
+    # Signing only checks the key's shape; the link is resolved, and refused, when it is used.
+    _, q = _signed(storage, key="link/x.jpg")
+    assert not storage.verify_download("link/x.jpg", q["ct"], q["fn"], q["exp"], q["sig"])
     assert list(outside.iterdir()) == []
 
 
@@ -195,9 +199,11 @@ def _query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, strict_parsing=True).items()}
 
 
-def _signed(storage: LocalStorage, expires_in: int = 300) -> tuple[str, dict[str, str]]:
+def _signed(
+    storage: LocalStorage, expires_in: int = 300, key: str = "a/b.jpg"
+) -> tuple[str, dict[str, str]]:
     url = storage.download_url(
-        "a/b.jpg", content_type="image/jpeg", filename='Küche "1".jpg', expires_in=expires_in
+        key, content_type="image/jpeg", filename='Küche "1".jpg', expires_in=expires_in
     )
     return url, _query(url)
 

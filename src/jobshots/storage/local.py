@@ -159,7 +159,10 @@ class LocalStorage:
 
     def download_url(self, key: str, *, content_type: str, filename: str, expires_in: int) -> str:
         """A `/files/{key}` URL signed with HMAC-SHA256 over key, type, name and expiry."""
-        self._real_path(key)
+        # Checked, not resolved: a page signs hundreds of URLs, and `verify_download` resolves
+        # the key (links included) when the URL is used.
+        if not keys.is_safe(key):
+            raise ValueError(f"unsafe storage key: {key!r}")
         if not _is_header_safe(content_type):
             raise ValueError(f"content type has control characters: {content_type!r}")
         exp = str(int(time.time()) + expires_in)
